@@ -45,7 +45,7 @@ func (m *Message) RequestURI() (*URI, error) {
 		c.have |= haveRURI
 		c.ruri, c.ruriErr = ParseURI(m.ruri)
 		if c.ruriErr != nil {
-			c.ruriErr = errBad("Bad Request-URI", "Request-URI: %v", c.ruriErr)
+			c.ruriErr = errBad("Bad Request-URI", "Request-URI: %v", detail(c.ruriErr))
 		}
 	}
 	return &c.ruri, c.ruriErr
@@ -119,7 +119,7 @@ func (m *Message) parseAddrHeader(id HeaderID) (NameAddr, error) {
 	}
 	na, err := ParseNameAddr(m.Header(id))
 	if err != nil {
-		return na, errBad("Bad "+id.String(), "%s: %v", id, err)
+		return na, errBad("Bad "+id.String(), "%s: %v", id, detail(err))
 	}
 	return na, nil
 }

@@ -1,6 +1,9 @@
 package sip
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ParseError is returned when a message cannot be parsed or breaks a rule
 // of RFC 3261. Status and Reason are the reply a server should send when
@@ -19,4 +22,10 @@ func (e *ParseError) Error() string {
 
 func errBad(reason, format string, args ...any) *ParseError {
 	return &ParseError{Status: 400, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// detail returns an error's text without the "sip: " prefix, for nesting
+// one parser's error inside another's message.
+func detail(err error) string {
+	return strings.TrimPrefix(err.Error(), "sip: ")
 }

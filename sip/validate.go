@@ -98,10 +98,10 @@ func (m *Message) validateContacts() error {
 		}
 		na, err := ParseNameAddr(v.Bytes)
 		if err != nil {
-			return errBad("Bad Contact", "Contact %q: %v", clip(v.Bytes), err)
+			return errBad("Bad Contact", "Contact %q: %v", clip(v.Bytes), detail(err))
 		}
 		if err := checkParams(na.Params); err != nil {
-			return errBad("Bad Contact", "Contact %q: %v", clip(v.Bytes), err)
+			return errBad("Bad Contact", "Contact %q: %v", clip(v.Bytes), detail(err))
 		}
 		if e, ok := na.Params.Get("expires"); ok {
 			if _, ok := parseUint(e, 1<<32-1); !ok {
