@@ -1,5 +1,7 @@
 package sip
 
+import "bytes"
+
 // cache holds the typed header values parsed on first access. Each field
 // is valid when its bit is set in have.
 type cache struct {
@@ -242,6 +244,15 @@ func (it *ValueIter) Next() (v Value, ok bool) {
 // listElemEnd returns the index of the comma ending the first element of
 // a header list, or len(b).
 func listElemEnd(b []byte) int {
+	// Fast path (vectorised searches): a comma with no quote or '<'
+	// before it cannot be inside either.
+	c := bytes.IndexByte(b, ',')
+	if c < 0 {
+		return len(b)
+	}
+	if bytes.IndexByte(b[:c], '"') < 0 && bytes.IndexByte(b[:c], '<') < 0 {
+		return c
+	}
 	inQuote, angle := false, false
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; {

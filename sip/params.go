@@ -47,6 +47,14 @@ func (p Params) Next() (prm Param, rest Params, ok bool) {
 // paramEnd returns the index of the ';' ending the first parameter of b,
 // or len(b). Quoted strings may contain ';'.
 func paramEnd(b []byte) int {
+	// Fast path: a ';' with no quote before it ends the parameter.
+	c := bytes.IndexByte(b, ';')
+	if c < 0 {
+		c = len(b)
+	}
+	if bytes.IndexByte(b[:c], '"') < 0 {
+		return c
+	}
 	inQuote := false
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; {
