@@ -85,11 +85,11 @@ func TestParseListenErrors(t *testing.T) {
 
 func TestProto(t *testing.T) {
 	tests := []struct {
-		p                  Proto
-		s, via             string
-		reliable, secure   bool
-		stream             bool
-		defaultPort        uint16
+		p                Proto
+		s, via           string
+		reliable, secure bool
+		stream           bool
+		defaultPort      uint16
 	}{
 		{ProtoUDP, "udp", "UDP", false, false, false, 5060},
 		{ProtoTCP, "tcp", "TCP", true, false, true, 5060},

@@ -35,7 +35,7 @@ func TestTCPFraming(t *testing.T) {
 		want   []string
 	}{
 		{"two pipelined in one write", []string{a + b}, []string{a, b}},
-		{"split across writes", []string{a[:10], a[10:40], a[40:len(a)-2], a[len(a)-2:]}, []string{a}},
+		{"split across writes", []string{a[:10], a[10:40], a[40 : len(a)-2], a[len(a)-2:]}, []string{a}},
 		{"split inside the empty line", []string{a[:strings.Index(a, "\r\n\r\n")+3], a[strings.Index(a, "\r\n\r\n")+3:]}, []string{a}},
 		{"keep-alives between", []string{"\r\n", a + "\r\n", "\r\n" + b}, []string{a, b}},
 		{"bare LF", []string{"OPTIONS sip:x SIP/2.0\nl: 2\n\nab"}, []string{"OPTIONS sip:x SIP/2.0\nl: 2\n\nab"}},
