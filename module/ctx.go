@@ -1,0 +1,107 @@
+package module
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+
+	"github.com/olelo-sip/olelo/core"
+	"github.com/olelo-sip/olelo/transport"
+)
+
+// RouteType says which kind of route block is running; functions declare
+// where they may be used with a mask of these.
+type RouteType uint16
+
+const (
+	RequestRoute RouteType = 1 << iota
+	FailureRoute
+	OnReplyRoute // onreply_route[NAME] armed by t_on_reply (tm)
+	BranchRoute
+	OnSendRoute
+	EventRoute
+	CoreReplyRoute // reply_route / onreply_route without a name
+
+	// AnyRoute allows a function everywhere.
+	AnyRoute RouteType = 0xffff
+)
+
+// Host is what the running server provides to scripts and modules.
+type Host interface {
+	// Send sends bytes to a transport target.
+	Send(ctx context.Context, t transport.Target, data []byte) error
+	// ViaAddress returns the host and port to put in a Via (and a
+	// Record-Route) for a message sent with proto from the socket local.
+	ViaAddress(proto transport.Proto, local netip.AddrPort) (host string, port uint16)
+	// IsMyself reports whether host and port name this server (one of its
+	// listen addresses or aliases; port 0 matches any of its ports).
+	IsMyself(host string, port uint16) bool
+}
+
+// Ctx is the execution context of one message through the script. The
+// engine takes one from a pool per message and resets it; nothing in it
+// outlives the message.
+type Ctx struct {
+	// Context is cancelled when the server shuts down.
+	Context context.Context
+	// Msg is the message being routed: a request in request, failure and
+	// branch routes, a reply in reply routes. It also says where the
+	// message came from (Remote, Local, Proto, ConnID).
+	Msg   *core.Msg
+	Route RouteType
+	Host  Host
+	Log   *slog.Logger
+
+	// Flags are the message flags (setflag/resetflag/isflagset, 0-63).
+	Flags uint64
+	// BranchFlags are the flags of branch 0 (setbflag ...).
+	BranchFlags uint64
+	// RetCode is $rc / $retcode: the value returned by the last function
+	// or route call.
+	RetCode int64
+
+	// NewURI is the Request-URI as changed by the script ($ru = ...,
+	// seturi, rewritehost ...); empty means unchanged. Reads of $ru and
+	// friends see it; a forward sends it.
+	NewURI string
+	// DstURI is $du: where to send the request instead of the
+	// Request-URI's host (outbound proxy); empty when unset.
+	DstURI string
+	// ForceRPort makes the reply use the source port (force_rport()).
+	ForceRPort bool
+
+	// Vars are the $var(name) script variables. Their lifetime is one
+	// message (see pv/README.md for why olelo differs from Kamailio's
+	// per-process lifetime).
+	Vars map[string]Value
+	// AVPs are the $avp(name) stacks; the last value added is index 0.
+	AVPs map[string][]Value
+	// XAVPs are the $xavp(name=>key) lists of key/value records.
+	XAVPs map[string][]map[string]Value
+
+	// Store is per-message storage for modules (keyed by a module's own
+	// key type, as context values are).
+	Store map[any]any
+}
+
+// Reset clears c for the next message, keeping its maps' storage.
+func (c *Ctx) Reset() {
+	vars, avps, xavps, store := c.Vars, c.AVPs, c.XAVPs, c.Store
+	clear(vars)
+	clear(avps)
+	clear(xavps)
+	clear(store)
+	*c = Ctx{Vars: vars, AVPs: avps, XAVPs: xavps, Store: store}
+}
+
+// RequestURI returns the current Request-URI: the script's NewURI when
+// set, else the one received.
+func (c *Ctx) RequestURI() string {
+	if c.NewURI != "" {
+		return c.NewURI
+	}
+	if c.Msg == nil {
+		return ""
+	}
+	return string(c.Msg.RequestURIBytes())
+}
