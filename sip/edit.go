@@ -157,22 +157,14 @@ func (m *Message) SetRequestURI(uri []byte) {
 
 // SetMaxForwards sets the Max-Forwards value, adding the header when the
 // message has none.
-func (m *Message) SetMaxForwards(n int) {
-	var num [20]byte
-	v := strconv.AppendInt(num[:0], int64(n), 10)
-	if i := m.first[HdrMaxForwards]; i > 0 {
-		m.SetHeaderValue(int(i-1), v)
-		return
-	}
-	m.AppendHeader("Max-Forwards", v)
-}
+func (m *Message) SetMaxForwards(n int) { m.setHeader(HdrMaxForwards, n) }
 
 // SetBody replaces the body and sets Content-Length to match (adding the
 // header when absent). A non-empty contentType replaces or adds
 // Content-Type.
 func (m *Message) SetBody(body []byte, contentType string) {
 	m.splice(int(m.bodyOff), int(m.bodyOff)+len(m.body), body)
-	m.setContentLength(len(body))
+	m.setHeader(HdrContentLength, len(body))
 	if contentType != "" {
 		if i := m.first[HdrContentType]; i > 0 {
 			m.SetHeaderValue(int(i-1), []byte(contentType))
@@ -187,18 +179,20 @@ func (m *Message) SetBody(body []byte, contentType string) {
 // stream transport (RFC 3261 18.3).
 func (m *Message) EnsureContentLength() {
 	if m.clen < 0 {
-		m.setContentLength(len(m.body))
+		m.setHeader(HdrContentLength, len(m.body))
 	}
 }
 
-func (m *Message) setContentLength(n int) {
+// setHeader sets the value of the first header with the given ID to n,
+// or appends the header when the message has none.
+func (m *Message) setHeader(id HeaderID, n int) {
 	var num [20]byte
 	v := strconv.AppendInt(num[:0], int64(n), 10)
-	if i := m.first[HdrContentLength]; i > 0 {
+	if i := m.first[id]; i > 0 {
 		m.SetHeaderValue(int(i-1), v)
 		return
 	}
-	m.AppendHeader("Content-Length", v)
+	m.AppendHeader(id.String(), v)
 }
 
 // sortEdits orders edits by offset, insertions before replacements at the
