@@ -70,6 +70,14 @@ type Ctx struct {
 	// ForceRPort makes the reply use the source port (force_rport()).
 	ForceRPort bool
 
+	// Dropped is set by the script's drop: whoever ran the route (the
+	// core for a reply, tm for a branch or a provisional reply) discards
+	// the message or branch.
+	Dropped bool
+	// Depth is the nesting of route(...) calls; the script engine keeps
+	// it to enforce max_recursive_level.
+	Depth int
+
 	// Vars are the $var(name) script variables. Their lifetime is one
 	// message (see pv/README.md for why olelo differs from Kamailio's
 	// per-process lifetime).

@@ -1,8 +1,8 @@
 // Package script reads Kamailio routing scripts (kamailio.cfg) into a typed
-// syntax tree. It is the front end of olelo's script engine:
+// syntax tree, and compiles the tree into the engine that routes messages:
 //
 //	text ──▶ lexer ──▶ preprocessor ──▶ parser ──▶ *Config (syntax tree)
-//	                                          later: checker ──▶ IR ──▶ closures
+//	*Config ──▶ Compile (modules, globals, checks) ──▶ *Engine (Go closures)
 //
 // The language is Kamailio 5.6's, as its own lexer and grammar read it
 // (shared/spec/kamailio-cfg-spec.md §1–§4), checked against the Debian
@@ -63,6 +63,74 @@
 // node of the tree has the position of its first token (for a binary
 // operation, of the operator), so later stages can report errors at the
 // right place, including run-time errors of the compiled script.
+//
+// # Compiler (compile*.go, check.go)
+//
+// Compile turns a Config into an Engine. It instantiates every module with
+// Core set and every module named by a loadmodule (path and ".so"
+// stripped), in that order, and applies the modparams: the module name is
+// matched as the anchored, case-insensitive pattern ^(name)$, as in
+// Kamailio. It reads the global parameters into Settings (Kamailio's
+// defaults otherwise), accepting the ones olelo ignores and refusing
+// unknown names with a did-you-mean suggestion. It then compiles every
+// route block:
+//
+//   - a call is resolved by name and number of arguments over the
+//     functions of the loaded modules (module "core" provides the core
+//     actions) and checked against the route type (a route[NAME] block is
+//     checked against the blocks that call it, and only warned about, as
+//     Kamailio does not check it); its arguments are prepared per
+//     module.ArgKind: constants converted once, strings holding
+//     pseudo-variables parsed as formats, regexes compiled, route names
+//     checked; then Func.Check runs;
+//   - route(NAME) is resolved at load time, route($pv) at run time;
+//   - pseudo-variables are prepared with package pv; assigning to one that
+//     is not settable is an error;
+//   - expressions are type-checked where the types are known at load time
+//     (1 + "x" and "a" < $x are errors, as in Kamailio), folded when
+//     constant, and constant =~ patterns are compiled once (plain literal
+//     alternatives such as "friendly-scanner|sipcli" skip the regexp
+//     engine). The core keywords (method, uri, src_ip, myself ...) compile
+//     to direct reads of the message.
+//
+// Compile reports every problem, as file:line:col messages saying what was
+// found and what was expected, in one ErrorList. Check (olelo check) runs
+// ParseFile and Compile and returns the errors of both.
+//
+// # Engine (engine.go, eval*.go)
+//
+// Statements are closures returning Kamailio's action value and how they
+// ended (next, break, return, exit). The semantics follow Kamailio 5.6,
+// checked against the kamailio binary:
+//
+//   - a route's value is that of its last action (1 for an assignment or
+//     for an if whose branches did not run), or the value of return (1
+//     without one); return 0 ends the whole script, as exit does;
+//   - break leaves the innermost switch or while and is worth 0; at a
+//     route's top level it ends the route with 0;
+//   - a module function returning 0 ends the script; its code goes to $rc,
+//     as does a route's value (core actions do not change $rc); $rc starts
+//     at 0 in each top-level route;
+//   - a call used as a value is 1 when it returned > 0, else 0; assigned
+//     directly ($x = f()) it gives the code itself; if and while are true
+//     for values > 0 (any non-zero value with return_mode set);
+//   - while stops after max_while_loops iterations with an error in the
+//     log and the value -1; route calls nest up to max_recursive_level;
+//   - exit and drop (which also sets Ctx.Dropped) stop the script from any
+//     depth, including from inside an expression;
+//   - run-time errors (division by zero, a string that is not a number
+//     where one is needed) are logged with the script position; such a
+//     string counts as 0, and a failed assignment leaves the variable as
+//     it was.
+//
+// HandleRequest runs request_route. HandleResponse runs the core reply
+// route and forwards the reply (CompileOptions.ForwardReply) unless the
+// route's value is 0 or less or it dropped the reply. RunEvent runs an
+// event_route, RunRoute any block for a module (tm's failure_route and
+// friends). Each message gets a module.Ctx from a pool.
+//
+// An Engine is immutable once compiled: a reload compiles a new one and
+// swaps a pointer, leaving messages in flight on the old one.
 //
 // # Where olelo differs from Kamailio 5.6
 //

@@ -1,36 +1,25 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/olelo-sip/olelo/script"
 )
 
-// checkScript parses the config with the -A defines and prints every error
-// as file:line:col: message, warnings after them. The module registry and
-// the checks of function names, arities and modparams come with the script
-// engine; today the check covers the language itself.
+// checkScript parses and compiles the config with the -A defines, as the
+// server would at start, and prints every problem as file:line:col:
+// message: syntax errors, unknown modules, modparams and functions, wrong
+// argument counts, calls to undefined routes.
 func checkScript(o *options, stdout, stderr io.Writer) int {
-	cfg, err := script.ParseFile(o.configFile, script.Options{Defines: o.defines})
-	if cfg != nil {
-		for _, w := range cfg.Warnings {
-			fmt.Fprintf(stderr, "%v: warning: %s\n", w.Pos, w.Msg)
+	errs := script.Check(o.configFile, script.Options{Defines: o.defines})
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
 		}
-	}
-	if err != nil {
-		var list script.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stderr, e)
-			}
-			fmt.Fprintf(stderr, "%s: %d error(s)\n", o.configFile, len(list))
-		} else {
-			fmt.Fprintf(stderr, "olelo: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "%s: %d error(s)\n", o.configFile, len(errs))
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: syntax ok (%d route blocks, %d modules)\n", o.configFile, len(cfg.Routes), len(cfg.Modules))
+	fmt.Fprintf(stdout, "%s: config ok\n", o.configFile)
 	return 0
 }

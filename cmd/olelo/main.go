@@ -66,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logger := newLogger(stderr, opts.logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, opts, logger); err != nil {
+	if err := serve(ctx, opts, logger, stderr); err != nil {
 		logger.Error("olelo stopped", "err", err)
 		return 1
 	}

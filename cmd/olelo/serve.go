@@ -3,64 +3,83 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
 
 	"github.com/olelo-sip/olelo/core"
+	_ "github.com/olelo-sip/olelo/modules/all"
+	"github.com/olelo-sip/olelo/script"
 	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
 )
 
-// defaultListen is Kamailio's default: UDP and TCP on every IPv4 address,
-// port 5060.
-var defaultListen = []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"}
-
 // serve runs the server until ctx is cancelled.
-func serve(ctx context.Context, o *options, log *slog.Logger) error {
+func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) error {
+	var (
+		handler  core.Handler = builtinResponder{log: log}
+		engine   *script.Engine
+		settings *script.Settings
+		host     *core.Host
+	)
 	if o.configFile != "" {
-		// The routing-script engine is being built (issue #3); refusing is
-		// better than starting with a config whose routes would not run.
-		return fmt.Errorf("running a routing config (-f %s) needs the script engine, which is not in this build yet; use 'olelo check -f %s' to check it", o.configFile, o.configFile)
-	}
-	listen := o.listen
-	if len(listen) == 0 {
-		listen = defaultListen
-	}
-	cfg := transport.Config{UDPReaders: o.readers, Logger: log}
-	for _, l := range listen {
-		spec, err := transport.ParseListen(l)
-		if err != nil {
-			return fmt.Errorf("listen %q: %w", l, err)
+		// Replies the core reply route lets through are forwarded
+		// statelessly along their Via (host is set before any arrives).
+		forward := func(ctx context.Context, resp *core.Msg) {
+			if err := core.ForwardReply(ctx, host, resp); err != nil {
+				log.Debug("reply not forwarded", "err", err)
+			}
 		}
-		cfg.Listen = append(cfg.Listen, spec)
+		_, eng, err := loadConfig(o, log, forward)
+		if err != nil {
+			return err
+		}
+		engine, settings, handler = eng, &eng.Settings, eng
+		// The config's debug= decides what is logged, as in Kamailio.
+		log = newLogger(stderr, logLevel(o, settings.Debug))
 	}
-
-	c := core.New(builtinResponder{log: log}, nil, log)
-	tm, err := transport.NewManager(cfg, c)
+	specs, err := listenSpecs(o, settings)
+	if err != nil {
+		return err
+	}
+	c := core.New(handler, nil, log)
+	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: o.readers, Logger: log}, c)
 	if err != nil {
 		return err
 	}
 	c.SetSender(tm)
+	var al []string
+	if settings != nil {
+		al = aliases(settings)
+	}
+	host = core.NewHost(tm, al)
+	// Modules start before the transports deliver the first message to
+	// them; the transports stop (and drain) before the modules stop.
+	routing := "built-in responder (no config)"
+	if engine != nil {
+		if err := engine.Start(ctx, host); err != nil {
+			return err
+		}
+		defer engine.Stop()
+		routing = o.configFile
+	}
 	if err := tm.Start(ctx); err != nil {
 		return err
 	}
+	defer tm.Close()
 	for _, l := range tm.Listeners() {
 		log.Info("listening", "proto", l.Spec().Proto, "addr", l.Addr())
 	}
 	if o.pidFile != "" {
 		if err := os.WriteFile(o.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			tm.Close()
 			return fmt.Errorf("pid file: %w", err)
 		}
 		defer os.Remove(o.pidFile)
 	}
-	log.Info("olelo started", "version", version, "routing", "built-in responder (no config)")
+	log.Info("olelo started", "version", version, "routing", routing)
 	<-ctx.Done()
 	log.Info("shutting down")
-	if err := tm.Close(); err != nil {
-		return err
-	}
 	st := c.Stats()
 	log.Info("stopped", "requests", st.Requests, "responses", st.Responses, "rejected", st.Rejected, "dropped", st.Dropped)
 	return nil

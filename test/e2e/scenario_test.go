@@ -56,7 +56,7 @@ type uac struct {
 	Method      string
 	User        string
 	Expect      int
-	MaxForwards int
+	MaxForwards string // default "70"
 }
 
 // runUAC runs calls of the scenario against s over transport ("u1" or
@@ -67,8 +67,8 @@ func runUAC(t *testing.T, s *server, u uac, calls int, transport string) {
 	if u.User == "" {
 		u.User = "bob"
 	}
-	if u.MaxForwards == 0 {
-		u.MaxForwards = 70
+	if u.MaxForwards == "" {
+		u.MaxForwards = "70"
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "uac.xml")
@@ -82,7 +82,7 @@ func runUAC(t *testing.T, s *server, u uac, calls int, transport string) {
 	f.Close()
 	out, err := runPeer(t, 60*time.Second, sipp, s.addr, "-sf", file, "-t", transport,
 		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-m", fmt.Sprint(calls), "-r", "50",
-		"-timeout", "30s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(dir, "err.log"))
+		"-timeout", "30s", "-timeout_error", "-trace_err", "-default_behaviors", "none", "-error_file", filepath.Join(dir, "err.log"))
 	if err != nil {
 		errs, _ := os.ReadFile(filepath.Join(dir, "err.log"))
 		t.Fatalf("sipp %s expecting %d over %s: %v\n%s\nsipp errors:\n%s\nolelo log:\n%s", u.Method, u.Expect, transport, err, lastLines(out, 30), errs, lastLines(s.log(), 40))

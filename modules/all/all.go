@@ -1,0 +1,11 @@
+// Package all loads every module of olelo: the binary imports it for the
+// side effect of their registrations.
+package all
+
+import (
+	_ "github.com/olelo-sip/olelo/modules/core"
+	_ "github.com/olelo-sip/olelo/modules/maxfwd"
+	_ "github.com/olelo-sip/olelo/modules/sanity"
+	_ "github.com/olelo-sip/olelo/modules/sl"
+	_ "github.com/olelo-sip/olelo/modules/xlog"
+)
