@@ -605,7 +605,7 @@ func (c *compiler) prepareArg(call *Call, i int, k module.ArgKind, a Expr) (*mod
 	case module.ArgStr:
 		switch v := a.(type) {
 		case *StrLit:
-			if !strings.Contains(v.Value, "$") || v.Raw {
+			if !strings.Contains(v.Value, "$") {
 				arg.Const, arg.Str = true, v.Value
 				break
 			}
@@ -645,7 +645,7 @@ func (c *compiler) prepareArg(call *Call, i int, k module.ArgKind, a Expr) (*mod
 		case *IntLit:
 			arg.Const, arg.Int, arg.Str = true, v.Value, v.Text
 		case *StrLit:
-			if strings.Contains(v.Value, "$") && !v.Raw {
+			if strings.Contains(v.Value, "$") {
 				f, err := formatParse(v.Value, c.pvLookup)
 				if err != nil {
 					return bad("%v", err)
@@ -720,7 +720,7 @@ func (c *compiler) prepareArg(call *Call, i int, k module.ArgKind, a Expr) (*mod
 			name = v.Name
 		case *StrLit:
 			name = v.Value
-			if strings.Contains(name, "$") && !v.Raw {
+			if strings.Contains(name, "$") {
 				f, err := formatParse(name, c.pvLookup)
 				if err != nil {
 					return bad("%v", err)

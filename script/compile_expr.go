@@ -1,7 +1,6 @@
 package script
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -1025,5 +1024,3 @@ func equalFoldBytes(a, b []byte) bool {
 	}
 	return true
 }
-
-var _ = fmt.Sprint

@@ -7,114 +7,29 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/olelo-sip/olelo/core"
 	"github.com/olelo-sip/olelo/module"
-	"github.com/olelo-sip/olelo/pv"
 	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
 )
 
 // This file provides what the engine tests run against: a fake module
-// ("testmod") whose functions record their calls, a few fake
-// pseudo-variable classes, a fake pseudo-variable parser (package pv is
-// written separately), and a fake Host.
+// ("testmod") whose functions record their calls, a core module with a
+// $nul pseudo-variable (always null), a module the tests do not load, and
+// a fake Host. The other pseudo-variables come from package pv.
 
 func TestMain(m *testing.M) {
-	// Use the fake pseudo-variable front end unless package pv works.
-	if _, err := pv.Parse("$x", func(string) (module.PVClass, bool) { return module.PVClass{}, false }); err != nil && strings.Contains(err.Error(), "not implemented") {
-		pvParse = fakePVParse
-		formatParse = fakeFormatParse
-	}
 	module.Register(module.Module{Name: "testmod", Doc: "test functions", New: func() module.Instance { return &testInst{Prefix: "p"} }})
 	module.Register(module.Module{Name: "testcore", Core: true, Doc: "test PVs", New: func() module.Instance { return &testPVs{} }})
 	module.Register(module.Module{Name: "other", Doc: "a module the tests do not load", New: func() module.Instance { return &otherInst{} }})
 	os.Exit(m.Run())
 }
 
-// ---- fake pseudo-variables ----
-
-var pvRe = regexp.MustCompile(`^\$([a-zA-Z_][a-zA-Z0-9_]*)(?:\(([^()]*)\))?`)
-
-func fakePVParse(text string, lookup pv.Lookup) (module.PV, error) {
-	m := pvRe.FindStringSubmatch(text)
-	if m == nil || len(m[0]) != len(text) {
-		return nil, fmt.Errorf("bad pseudo-variable %s", text)
-	}
-	cl, ok := lookup(m[1])
-	if !ok {
-		return nil, fmt.Errorf("unknown pseudo-variable $%s", m[1])
-	}
-	return cl.New(m[2])
-}
-
-type fakeFormat struct {
-	parts []any // string or module.PV
-}
-
-func (f *fakeFormat) Constant() (string, bool) {
-	if len(f.parts) == 1 {
-		if s, ok := f.parts[0].(string); ok {
-			return s, true
-		}
-	}
-	if len(f.parts) == 0 {
-		return "", true
-	}
-	return "", false
-}
-
-func (f *fakeFormat) Eval(c *module.Ctx) (string, error) {
-	var b strings.Builder
-	for _, p := range f.parts {
-		switch p := p.(type) {
-		case string:
-			b.WriteString(p)
-		case module.PV:
-			v, err := p.Get(c)
-			if err != nil {
-				return "", err
-			}
-			if v.IsNull() {
-				b.WriteString("<null>")
-			} else {
-				b.WriteString(v.String())
-			}
-		}
-	}
-	return b.String(), nil
-}
-
-func fakeFormatParse(s string, lookup pv.Lookup) (strFormat, error) {
-	f := &fakeFormat{}
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '$')
-		if i < 0 {
-			f.parts = append(f.parts, s)
-			break
-		}
-		if i > 0 {
-			f.parts = append(f.parts, s[:i])
-		}
-		m := pvRe.FindString(s[i:])
-		if m == "" {
-			f.parts = append(f.parts, "$")
-			s = s[i+1:]
-			continue
-		}
-		p, err := fakePVParse(m, lookup)
-		if err != nil {
-			return nil, err
-		}
-		f.parts = append(f.parts, p)
-		s = s[i+len(m):]
-	}
-	return f, nil
-}
+// ---- a pseudo-variable that is always null ----
 
 type testPVs struct{}
 

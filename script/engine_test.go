@@ -301,7 +301,7 @@ request_route {
 	if (is_present_hf("User-Agent") && $hdr(User-Agent) =~ "scanner") rec("scanner");
 }
 failure_route[F] { failonly(); }`,
-			want: lines("ret(3)", "ret(1)", "ret(12)", "ret(7)", "ret(7)", "ret(3)", "INVITE to sip:bob@example.com raw $ru",
+			want: lines("ret(3)", "ret(1)", "ret(12)", "ret(7)", "ret(7)", "ret(3)", "INVITE to sip:bob@example.com raw sip:bob@example.com",
 				"set INVITE", "q", "re", "5060", "on_failure F", "reply 404 Not Here", "scanner"),
 		},
 		{

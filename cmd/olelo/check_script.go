@@ -12,7 +12,10 @@ import (
 // message: syntax errors, unknown modules, modparams and functions, wrong
 // argument counts, calls to undefined routes.
 func checkScript(o *options, stdout, stderr io.Writer) int {
-	errs := script.Check(o.configFile, script.Options{Defines: o.defines})
+	errs, warnings := script.CheckWarn(o.configFile, script.Options{Defines: o.defines})
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%v: warning: %s\n", w.Pos, w.Msg)
+	}
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
