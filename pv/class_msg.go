@@ -612,6 +612,3 @@ func init() {
 
 	headerClasses()
 }
-
-// errNoMsg is returned when a PV that edits the message runs without one.
-var errNoMsg = errors.New("no message")

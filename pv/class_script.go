@@ -117,10 +117,12 @@ func (p *avpPV) Set(c *module.Ctx, v module.Value) error {
 	if c.AVPs == nil {
 		c.AVPs = map[string][]module.Value{}
 	}
-	s = append(s, module.Value{})
-	copy(s[1:], s)
-	s[0] = v
-	c.AVPs[p.name] = s
+	// A new slice rather than an in-place shift: the old one may be
+	// shared with a copy kept by a transaction.
+	ns := make([]module.Value, len(s)+1)
+	ns[0] = v
+	copy(ns[1:], s)
+	c.AVPs[p.name] = ns
 	return nil
 }
 
@@ -268,10 +270,10 @@ func (p *xavpPV) Set(c *module.Ctx, v module.Value) error {
 	if !p.hasIdx && !v.IsNull() {
 		// $xavp(r=>k) = v starts a new record, as in Kamailio; fields are
 		// added to it with $xavp(r[0]=>k2) = v2.
-		recs = append(recs, nil)
-		copy(recs[1:], recs)
-		recs[0] = map[string]module.Value{p.key: v}
-		c.XAVPs[p.root] = recs
+		nr := make([]map[string]module.Value, len(recs)+1)
+		nr[0] = map[string]module.Value{p.key: v}
+		copy(nr[1:], recs)
+		c.XAVPs[p.root] = nr
 		return nil
 	}
 	i, ok := listIndex(int64(p.rootIdx), len(recs))

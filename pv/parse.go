@@ -191,7 +191,7 @@ func (p *parser) bind(sp spec) (module.PV, error) {
 		return nil, fmt.Errorf("unknown pseudo-variable $%s", sp.name)
 	}
 	class, ok := p.lookup(sp.name)
-	if !ok {
+	if !ok || class.New == nil {
 		return nil, fmt.Errorf("unknown pseudo-variable $%s", sp.name)
 	}
 	var base module.PV
