@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/olelo-sip/olelo/core"
 	_ "github.com/olelo-sip/olelo/modules/all"
@@ -16,34 +18,43 @@ import (
 )
 
 // serve runs the server until ctx is cancelled.
+//
+// Two loggers: the server's own (lifecycle, transport and core messages,
+// at info unless -d says otherwise) and the script's, whose level follows
+// the config's debug= (xlog and the engine), as Kamailio's debug= filters
+// xlog. A reload can change the script's level.
 func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) error {
+	scriptLevel := new(slog.LevelVar)
+	scriptLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: scriptLevel}))
 	var (
 		handler  core.Handler = builtinResponder{log: log}
 		engine   *script.Engine
 		settings *script.Settings
 		host     *core.Host
+		forward  func(context.Context, *core.Msg)
 	)
 	if o.configFile != "" {
 		// Replies the core reply route lets through are forwarded
 		// statelessly along their Via (host is set before any arrives).
-		forward := func(ctx context.Context, resp *core.Msg) {
+		forward = func(ctx context.Context, resp *core.Msg) {
 			if err := core.ForwardReply(ctx, host, resp); err != nil {
 				log.Debug("reply not forwarded", "err", err)
 			}
 		}
-		_, eng, err := loadConfig(o, log, forward)
+		_, eng, err := loadConfig(o, scriptLog, forward)
 		if err != nil {
 			return err
 		}
 		engine, settings, handler = eng, &eng.Settings, eng
 		// The config's debug= decides what is logged, as in Kamailio.
-		log = newLogger(stderr, logLevel(o, settings.Debug))
+		scriptLevel.Set(logLevel(o, settings.Debug))
 	}
 	specs, err := listenSpecs(o, settings)
 	if err != nil {
 		return err
 	}
-	c := core.New(handler, nil, log)
+	swapper := core.NewSwapper(handler)
+	c := core.New(swapper, nil, log)
 	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: o.readers, Logger: log}, c)
 	if err != nil {
 		return err
@@ -61,7 +72,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 		if err := engine.Start(ctx, host); err != nil {
 			return err
 		}
-		defer engine.Stop()
+		defer func() { engine.Stop() }()
 		routing = o.configFile
 	}
 	if err := tm.Start(ctx); err != nil {
@@ -78,11 +89,51 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 		defer os.Remove(o.pidFile)
 	}
 	log.Info("olelo started", "version", version, "routing", routing)
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-hup:
+			if engine == nil {
+				log.Warn("SIGHUP ignored: no config to reload (started without -f)")
+				continue
+			}
+			if next, err := reload(ctx, o, scriptLog, host, forward, swapper); err != nil {
+				log.Error("config reload failed; the running config stays", "err", err)
+			} else {
+				engine = next
+				scriptLevel.Set(logLevel(o, next.Settings.Debug))
+				log.Info("config reloaded", "file", o.configFile)
+			}
+		}
+	}
 	log.Info("shutting down")
 	st := c.Stats()
 	log.Info("stopped", "requests", st.Requests, "responses", st.Responses, "rejected", st.Rejected, "dropped", st.Dropped)
 	return nil
+}
+
+// reload compiles the config again and, when it compiles, starts the new
+// engine, swaps it in and stops the old one once the messages it was
+// handling are done. Listen addresses are not changed by a reload.
+func reload(ctx context.Context, o *options, log *slog.Logger, host *core.Host, forward func(context.Context, *core.Msg), swapper *core.Swapper) (*script.Engine, error) {
+	_, next, err := loadConfig(o, log, forward)
+	if err != nil {
+		return nil, err
+	}
+	if err := next.Start(ctx, host); err != nil {
+		return nil, err
+	}
+	old := swapper.Swap(next)
+	if e, ok := old.(*script.Engine); ok {
+		if err := e.Stop(); err != nil {
+			log.Warn("stopping the previous config", "err", err)
+		}
+	}
+	return next, nil
 }
 
 // builtinResponder is the routing used when no config is given: it
