@@ -27,6 +27,14 @@ type EventProvider interface {
 	Events() []string
 }
 
+// PreRouter is implemented by instances that see every request before
+// request_route runs. PreRoute returns false when the module consumed
+// the request, which is then not routed (sl absorbs the ACKs of its own
+// replies this way, as Kamailio's sl does).
+type PreRouter interface {
+	PreRoute(c *Ctx) bool
+}
+
 // Starter is implemented by instances that need to start work (timers,
 // connections) once modparams are set and the configuration compiled.
 type Starter interface {

@@ -142,6 +142,12 @@ func (e *Engine) HandleRequest(ctx context.Context, req *core.Msg) {
 		return
 	}
 	c := e.AcquireCtx(ctx, req, module.RequestRoute)
+	for _, m := range e.mods {
+		if p, ok := m.inst.(module.PreRouter); ok && !p.PreRoute(c) {
+			e.ReleaseCtx(c)
+			return
+		}
+	}
 	e.runTop(c, e.request)
 	e.ReleaseCtx(c)
 }

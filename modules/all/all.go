@@ -4,8 +4,13 @@ package all
 
 import (
 	_ "github.com/olelo-sip/olelo/modules/core"
+	_ "github.com/olelo-sip/olelo/modules/corex"
+	_ "github.com/olelo-sip/olelo/modules/kex"
 	_ "github.com/olelo-sip/olelo/modules/maxfwd"
 	_ "github.com/olelo-sip/olelo/modules/sanity"
+	_ "github.com/olelo-sip/olelo/modules/siputils"
 	_ "github.com/olelo-sip/olelo/modules/sl"
+	_ "github.com/olelo-sip/olelo/modules/textops"
+	_ "github.com/olelo-sip/olelo/modules/textopsx"
 	_ "github.com/olelo-sip/olelo/modules/xlog"
 )

@@ -39,11 +39,10 @@ var Resolver interface {
 
 // destination is where a forwarded request goes.
 type destination struct {
-	proto      transport.Proto
-	host       string // as written, IPv6 without brackets
-	port       uint16
-	secure     bool // sips: URI
-	serverName string
+	proto  transport.Proto // 0: from the URI, else UDP (TLS for sips:)
+	host   string          // as written, IPv6 without brackets
+	port   uint16          // 0: the default of the protocol
+	secure bool            // sips: URI
 }
 
 // runForward returns the Run of a forward action with nargs arguments.
@@ -55,40 +54,43 @@ func runForward(force transport.Proto, nargs int) func(*module.Ctx, []*module.Ar
 		var dst destination
 		var err error
 		if nargs == 0 {
-			dst, err = uriDestination(c)
+			dst, err = uriDestination(c, "")
 		} else {
 			dst, err = argDestination(c, args)
 		}
+		var t transport.Target
+		if err == nil {
+			t, err = target(c, dst, force)
+		}
+		if err == nil {
+			err = Forward(c, t)
+		}
 		if err != nil {
-			logger(c).Error("forward: bad destination", "err", err)
-			return -1
-		}
-		if force != 0 {
-			dst.proto = force
-		}
-		if dst.proto == 0 {
-			dst.proto = transport.ProtoUDP
-			if dst.secure {
-				dst.proto = transport.ProtoTLS
-			}
-		}
-		if dst.port == 0 {
-			dst.port = 5060
-			if dst.secure || dst.proto.Secure() {
-				dst.port = 5061
-			}
-		}
-		if err := Forward(c, dst.proto, dst.host, dst.port); err != nil {
-			logger(c).Error("forward failed", "dst", net.JoinHostPort(dst.host, strconv.Itoa(int(dst.port))), "proto", dst.proto, "err", err)
+			logger(c).Error("forward failed", "err", err)
 			return -1
 		}
 		return 1
 	}
 }
 
-// uriDestination takes the destination from $du, else the Request-URI.
-func uriDestination(c *module.Ctx) (destination, error) {
-	raw := c.DstURI
+// Destination returns where to send the message of c for a URI: uri, or
+// when empty $du, else the Request-URI. The transport is force when not
+// 0, else the URI's transport parameter, else UDP (TLS for sips:); the
+// port is the URI's, else 5060 (5061 for TLS). The host is resolved.
+func Destination(c *module.Ctx, uri string, force transport.Proto) (transport.Target, error) {
+	dst, err := uriDestination(c, uri)
+	if err != nil {
+		return transport.Target{}, err
+	}
+	return target(c, dst, force)
+}
+
+// uriDestination reads a destination URI: uri, else $du, else the
+// Request-URI.
+func uriDestination(c *module.Ctx, raw string) (destination, error) {
+	if raw == "" {
+		raw = c.DstURI
+	}
 	if raw == "" {
 		raw = c.RequestURI()
 	}
@@ -97,7 +99,7 @@ func uriDestination(c *module.Ctx) (destination, error) {
 		return destination{}, err
 	}
 	if u.Scheme != sip.SchemeSIP && u.Scheme != sip.SchemeSIPS {
-		return destination{}, fmt.Errorf("cannot forward to a %q URI", u.SchemeRaw)
+		return destination{}, fmt.Errorf("cannot send to a %q URI", u.SchemeRaw)
 	}
 	d := destination{host: unbracket(string(u.Host)), port: u.Port, secure: u.Scheme == sip.SchemeSIPS}
 	if len(u.Transport) > 0 {
@@ -128,6 +130,43 @@ func argDestination(c *module.Ctx, args []*module.Arg) (destination, error) {
 		d.port = uint16(p)
 	}
 	return d, nil
+}
+
+// target applies the defaults to d and resolves its host.
+func target(c *module.Ctx, d destination, force transport.Proto) (transport.Target, error) {
+	if force != 0 {
+		d.proto = force
+	}
+	if d.proto == 0 {
+		d.proto = transport.ProtoUDP
+		if d.secure {
+			d.proto = transport.ProtoTLS
+		}
+	}
+	if d.port == 0 {
+		d.port = 5060
+		if d.secure || d.proto.Secure() {
+			d.port = 5061
+		}
+	}
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ip, err := resolve(ctx, d.host)
+	if err != nil {
+		return transport.Target{}, fmt.Errorf("cannot resolve %s: %w", d.host, err)
+	}
+	t := transport.Target{Proto: d.proto, Addr: netip.AddrPortFrom(ip, d.port)}
+	if c.Msg.Proto == d.proto {
+		t.Local = c.Msg.Local
+	}
+	if d.proto.Secure() {
+		if _, err := netip.ParseAddr(d.host); err != nil {
+			t.ServerName = d.host
+		}
+	}
+	return t, nil
 }
 
 func unbracket(h string) string {
@@ -163,33 +202,24 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b 
 
 type localRPortKey struct{}
 
-// Forward sends the request of c statelessly (RFC 3261 16.11) to
-// host:port over proto: the script's edits applied, the Request-URI
-// replaced by the script's new one, and a Via of ours on top whose branch
-// is derived from the request, so that a retransmission is forwarded with
-// the same branch. Max-Forwards is left alone, as in Kamailio (maxfwd's
+// Forward sends the request of c statelessly (RFC 3261 16.11) to t: the
+// script's edits applied, the Request-URI replaced by the script's new
+// one, and a Via of ours on top whose branch is derived from the
+// request, so that a retransmission is forwarded with the same branch.
+// Max-Forwards is left alone, as in Kamailio (maxfwd's
 // mf_process_maxfwd_header decrements it). The message itself is not
 // changed.
-func Forward(c *module.Ctx, proto transport.Proto, host string, port uint16) error {
+func Forward(c *module.Ctx, t transport.Target) error { return send(c, t, true) }
+
+// SendAsIs sends the request of c to t with the script's edits and new
+// Request-URI but without a Via of ours (corex's send_udp, send_tcp).
+func SendAsIs(c *module.Ctx, t transport.Target) error { return send(c, t, false) }
+
+func send(c *module.Ctx, t transport.Target, via bool) error {
 	ctx := c.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ip, err := resolve(ctx, host)
-	if err != nil {
-		return fmt.Errorf("cannot resolve %s: %w", host, err)
-	}
-	t := transport.Target{Proto: proto, Addr: netip.AddrPortFrom(ip, port)}
-	if c.Msg.Proto == proto {
-		t.Local = c.Msg.Local
-	}
-	if proto.Secure() {
-		if _, err := netip.ParseAddr(host); err != nil {
-			t.ServerName = host
-		}
-	}
-	viaHost, viaPort := c.Host.ViaAddress(proto, t.Local)
-
 	tmp := bufPool.Get().(*[]byte)
 	out := bufPool.Get().(*[]byte)
 	defer bufPool.Put(tmp)
@@ -214,21 +244,24 @@ func Forward(c *module.Ctx, proto transport.Proto, host string, port uint16) err
 		b = append(b, bytes.TrimRight(msg[:eol], "\r")...)
 		b = append(b, "\r\n"...)
 	}
-	// Our Via, first of the headers.
-	b = append(b, "Via: SIP/2.0/"...)
-	b = append(b, proto.ViaName()...)
-	b = append(b, ' ')
-	b = append(b, viaHost...)
-	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(viaPort), 10)
-	b = append(b, ";branch="...)
-	b = AppendBranch(b, c.Msg.Message)
-	if v, _ := c.Store[localRPortKey{}].(bool); v {
-		b = append(b, ";rport"...)
+	if via {
+		// Our Via, first of the headers.
+		viaHost, viaPort := c.Host.ViaAddress(t.Proto, t.Local)
+		b = append(b, "Via: SIP/2.0/"...)
+		b = append(b, t.Proto.ViaName()...)
+		b = append(b, ' ')
+		b = append(b, viaHost...)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(viaPort), 10)
+		b = append(b, ";branch="...)
+		b = AppendBranch(b, c.Msg.Message)
+		if LocalRPort(c) {
+			b = append(b, ";rport"...)
+		}
+		b = append(b, "\r\n"...)
 	}
-	b = append(b, "\r\n"...)
 	rest := msg[eol+1:]
-	if proto.Stream() && c.Msg.ContentLength() < 0 && !hasContentLength(rest) {
+	if t.Proto.Stream() && c.Msg.ContentLength() < 0 && !hasContentLength(rest) {
 		// RFC 3261 18.3: a stream needs Content-Length.
 		b = append(b, "Content-Length: "...)
 		b = strconv.AppendInt(b, int64(bodyLen(rest)), 10)
@@ -607,6 +640,37 @@ func runAddLocalRPort(c *module.Ctx, _ []*module.Arg) int {
 func LocalRPort(c *module.Ctx) bool {
 	v, _ := c.Store[localRPortKey{}].(bool)
 	return v
+}
+
+// ConnFlag is a TCP connection behaviour asked by the script.
+type ConnFlag uint8
+
+// The connection flags set by set_forward_no_connect,
+// set_reply_no_connect, set_forward_close and set_reply_close.
+const (
+	ForwardNoConnect ConnFlag = 1 << iota
+	ReplyNoConnect
+	ForwardClose
+	ReplyClose
+)
+
+type connFlagsKey struct{}
+
+func setConnFlag(f ConnFlag) func(*module.Ctx, []*module.Arg) int {
+	return func(c *module.Ctx, _ []*module.Arg) int {
+		if c.Store == nil {
+			c.Store = map[any]any{}
+		}
+		c.Store[connFlagsKey{}] = ConnFlags(c) | f
+		return 1
+	}
+}
+
+// ConnFlags returns the connection flags the script set for this
+// message. The transport does not honour them yet.
+func ConnFlags(c *module.Ctx) ConnFlag {
+	f, _ := c.Store[connFlagsKey{}].(ConnFlag)
+	return f
 }
 
 // Logging.

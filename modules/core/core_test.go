@@ -284,3 +284,16 @@ func TestLog(t *testing.T) {
 		}
 	}
 }
+
+func TestConnFlags(t *testing.T) {
+	c, _, _ := modtest.NewCtx(t, modtest.Request)
+	m := &Instance{}
+	for _, name := range []string{"set_forward_no_connect", "set_reply_no_connect", "set_forward_close", "set_reply_close"} {
+		if rc := modtest.Call(t, m, c, name); rc != 1 {
+			t.Errorf("%s: %d", name, rc)
+		}
+	}
+	if f := ConnFlags(c); f != ForwardNoConnect|ReplyNoConnect|ForwardClose|ReplyClose {
+		t.Errorf("flags %b", f)
+	}
+}

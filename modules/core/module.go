@@ -55,6 +55,12 @@ func (m *Instance) Funcs() []module.Func {
 	add(module.Func{Run: runForceRPort, Doc: "send replies to the source port, as if the top Via had rport"}, "force_rport", "add_rport")
 	add(module.Func{Run: runAddLocalRPort, Doc: "add rport to the Via of forwarded requests"}, "add_local_rport")
 
+	// TCP connection behaviour, recorded for the senders.
+	add(module.Func{Run: setConnFlag(ForwardNoConnect), Doc: "forward only on an open connection"}, "set_forward_no_connect")
+	add(module.Func{Run: setConnFlag(ReplyNoConnect), Doc: "reply only on an open connection"}, "set_reply_no_connect")
+	add(module.Func{Run: setConnFlag(ForwardClose), Doc: "close the connection after forwarding"}, "set_forward_close")
+	add(module.Func{Run: setConnFlag(ReplyClose), Doc: "close the connection after replying"}, "set_reply_close")
+
 	// Logging.
 	add(module.Func{Args: []module.ArgKind{s}, Routes: module.AnyRoute, Run: runLog, Doc: "log text at level 4 (printed with debug=4 and above)"}, "log")
 	add(module.Func{Args: []module.ArgKind{i, s}, Routes: module.AnyRoute, Run: runLog, Doc: "log text at a level (-5 alert ... 3 debug)"}, "log")

@@ -48,6 +48,12 @@ func (m *Instance) Funcs() []module.Func {
 	return fs
 }
 
+// PreRoute absorbs the ACK of a non-2xx reply sl sent (its To-tag is
+// ours), before the script runs, as Kamailio's sl does.
+func (m *Instance) PreRoute(c *module.Ctx) bool {
+	return !IsLocalACK(c.Msg.Message)
+}
+
 // checkCode refuses a constant status code outside 100-699.
 func checkCode(args []*module.Arg) error {
 	if a := args[0]; a.Const && (a.Int < 100 || a.Int > 699) {

@@ -58,3 +58,14 @@ func TestSeedOpenSIPSMaxForwards(t *testing.T) {
 	runUAC(t, s, uac{Method: "REGISTER", Expect: 501, MaxForwards: "70"}, 10, "u1")
 	requireLogOrder(t, s, "REGISTER from 127.0.0.1:")
 }
+
+// The ACK for sl's 480 is absorbed before the script, as Kamailio's sl
+// does: the part 2 config would otherwise log it as a message.
+func TestSeedACKAbsorbed(t *testing.T) {
+	s := startOlelo(t, "-f", example("kamailio101-part2.cfg"))
+	before := strings.Count(s.log(), "I got a message") // startOlelo's OPTIONS probes
+	runUAC(t, s, uac{Method: "INVITE", Expect: 501}, 10, "u1")
+	if n := strings.Count(s.log(), "I got a message") - before; n != 10 {
+		t.Fatalf("%d log lines \"I got a message\" for 10 INVITEs and their ACKs, want 10", n)
+	}
+}
