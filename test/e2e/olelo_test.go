@@ -71,7 +71,7 @@ type server struct {
 }
 
 // startOlelo starts olelo listening on UDP and TCP at a free loopback
-// port, with extra arguments, and waits until it answers OPTIONS.
+// port, with extra arguments, and waits until it has started.
 func startOlelo(t testing.TB, args ...string) *server {
 	t.Helper()
 	port := freePort(t)
@@ -98,15 +98,16 @@ func startOlelo(t testing.TB, args ...string) *server {
 		close(s.done)
 	}()
 	t.Cleanup(s.stop)
+	// Ready when the server says so (all sockets are bound by then); a
+	// probe request would go through the config under test.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := s.options("udp", 300*time.Millisecond); err == nil {
-			return s
-		}
+	for !strings.Contains(s.log(), "olelo started") {
 		if time.Now().After(deadline) || s.exited() {
-			t.Fatalf("olelo did not answer OPTIONS within 10s; log:\n%s", s.log())
+			t.Fatalf("olelo did not start within 10s; log:\n%s", s.log())
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	return s
 }
 
 func (s *server) log() string {
@@ -203,4 +204,20 @@ func runPeer(t testing.TB, timeout time.Duration, prog string, args ...string) (
 	cmd := exec.CommandContext(ctx, prog, args...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// startPeer starts a peer program in the background for the rest of the
+// test; it is killed at cleanup.
+func startPeer(t testing.TB, prog string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(prog, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
 }
