@@ -55,7 +55,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 	}
 	swapper := core.NewSwapper(handler)
 	c := core.New(swapper, nil, log)
-	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: o.readers, Logger: log}, c)
+	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: udpReaders(o, settings), Logger: log}, c)
 	if err != nil {
 		return err
 	}
@@ -114,6 +114,21 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 	st := c.Stats()
 	log.Info("stopped", "requests", st.Requests, "responses", st.Responses, "rejected", st.Rejected, "dropped", st.Dropped)
 	return nil
+}
+
+// udpReaders is the number of reader goroutines per UDP socket: -n, else
+// the config's children= (Kamailio's UDP worker processes per socket),
+// else one per CPU (0 lets the transport decide).
+func udpReaders(o *options, s *script.Settings) int {
+	if o.readers > 0 {
+		return o.readers
+	}
+	if s != nil {
+		if _, set := s.Raw["children"]; set && s.Children > 0 {
+			return int(s.Children)
+		}
+	}
+	return 0
 }
 
 // reload compiles the config again and, when it compiles, starts the new
