@@ -502,7 +502,9 @@ func (p *parser) scalarValue(context string) Expr {
 			break // "debug=" followed by "children=4": the value is missing
 		}
 		sa := p.socketAddr(false)
-		if sa.Port == 0 && len(sa.Hosts) == 1 {
+		// A bare name or address stays a scalar; with a protocol or a
+		// port it is a socket address ("udp:000" is not the name "000").
+		if sa.Port == 0 && sa.Proto == "" && len(sa.Hosts) == 1 {
 			if t.kind == tIdent {
 				return &Ident{Pos: t.pos, Name: sa.Hosts[0]}
 			}
