@@ -11,7 +11,9 @@ import (
 	"syscall"
 
 	"github.com/olelo-sip/olelo/core"
+	"github.com/olelo-sip/olelo/module"
 	_ "github.com/olelo-sip/olelo/modules/all"
+	tlsmod "github.com/olelo-sip/olelo/modules/tls"
 	"github.com/olelo-sip/olelo/script"
 	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
@@ -55,7 +57,11 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 	}
 	swapper := core.NewSwapper(handler)
 	c := core.New(swapper, nil, log)
-	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: udpReaders(o, settings), Logger: log}, c)
+	tlsCfg, err := tlsConfig(specs, engine)
+	if err != nil {
+		return err
+	}
+	tm, err := transport.NewManager(transport.Config{Listen: specs, UDPReaders: udpReaders(o, settings), TLS: tlsCfg, Logger: log}, c)
 	if err != nil {
 		return err
 	}
@@ -114,6 +120,26 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 	st := c.Stats()
 	log.Info("stopped", "requests", st.Requests, "responses", st.Responses, "rejected", st.Rejected, "dropped", st.Dropped)
 	return nil
+}
+
+// tlsConfig returns the TLS settings when a tls: or wss: listener is
+// configured: they come from the tls module's modparams or tls.cfg.
+func tlsConfig(specs []transport.ListenSpec, engine *script.Engine) (*transport.TLSConfig, error) {
+	for _, s := range specs {
+		if !s.Proto.Secure() {
+			continue
+		}
+		var inst module.Instance
+		if engine != nil {
+			inst = engine.Instance("tls")
+		}
+		t, ok := inst.(*tlsmod.Instance)
+		if !ok {
+			return nil, fmt.Errorf("listen %s needs the tls module: loadmodule \"tls.so\" with its certificate and private_key modparams", s)
+		}
+		return t.TransportConfig()
+	}
+	return nil, nil
 }
 
 // udpReaders is the number of reader goroutines per UDP socket: -n, else

@@ -12,5 +12,6 @@ import (
 	_ "github.com/olelo-sip/olelo/modules/sl"
 	_ "github.com/olelo-sip/olelo/modules/textops"
 	_ "github.com/olelo-sip/olelo/modules/textopsx"
+	_ "github.com/olelo-sip/olelo/modules/tls"
 	_ "github.com/olelo-sip/olelo/modules/xlog"
 )
