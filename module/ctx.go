@@ -90,16 +90,60 @@ type Ctx struct {
 	// Store is per-message storage for modules (keyed by a module's own
 	// key type, as context values are).
 	Store map[any]any
+
+	// Branches are the additional branches of the destination set
+	// (append_branch): the Request-URI (NewURI or the received one) is
+	// branch 0, these are 1...n. tm forks to all of them in parallel.
+	Branches []Branch
+
+	// Routes runs other route blocks of the configuration this message
+	// is routed by (failure_route, onreply_route[NAME], branch_route for
+	// tm). The engine sets it; nil in contexts made up by tests.
+	Routes RouteRunner
+	// Tx is the transaction of the message when one exists for this run
+	// (set by tm's t_relay, t_newtran, t_check_trans and in tm's routes):
+	// send_reply replies through it (sl's bind_tm).
+	Tx TxReplier
+}
+
+// Branch is one entry of the destination set beyond the Request-URI.
+type Branch struct {
+	URI    string // the branch's Request-URI
+	DstURI string // its $du, empty when unset
+	Q      int    // q value * 1000, -1 when unset
+	Flags  uint64 // branch flags
+}
+
+// RouteRunner runs route blocks by type and name; the script engine
+// implements it. A module that runs routes later (tm) keeps the
+// RouteRunner of the message it started with, so that a transaction
+// finishes on the configuration it began on, even across a reload.
+type RouteRunner interface {
+	// AcquireCtx returns a reset context for msg in a route of type rt;
+	// give it back with ReleaseCtx.
+	AcquireCtx(ctx context.Context, msg *core.Msg, rt RouteType) *Ctx
+	ReleaseCtx(c *Ctx)
+	// RunNamedRoute runs the block of type rt (FailureRoute,
+	// OnReplyRoute, BranchRoute, RequestRoute) named name with c. ok is
+	// false when there is no such block.
+	RunNamedRoute(c *Ctx, rt RouteType, name string) (ret int64, ok bool)
+}
+
+// TxReplier replies within the message's transaction (tm).
+type TxReplier interface {
+	// TReply sends a stateful reply and returns a script code (1 sent,
+	// negative on error).
+	TReply(c *Ctx, code int, reason string) int
 }
 
 // Reset clears c for the next message, keeping its maps' storage.
 func (c *Ctx) Reset() {
-	vars, avps, xavps, store := c.Vars, c.AVPs, c.XAVPs, c.Store
+	vars, avps, xavps, store, branches := c.Vars, c.AVPs, c.XAVPs, c.Store, c.Branches
 	clear(vars)
 	clear(avps)
 	clear(xavps)
 	clear(store)
-	*c = Ctx{Vars: vars, AVPs: avps, XAVPs: xavps, Store: store}
+	*c = Ctx{Vars: vars, AVPs: avps, XAVPs: xavps, Store: store, Branches: branches[:0]}
 }
 
 // RequestURI returns the current Request-URI: the script's NewURI when

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+
+	"github.com/olelo-sip/olelo/core"
 )
 
 // Instance is a module's state for one compiled configuration.
@@ -33,6 +35,15 @@ type EventProvider interface {
 // replies this way, as Kamailio's sl does).
 type PreRouter interface {
 	PreRoute(c *Ctx) bool
+}
+
+// ReplyHandler is implemented by instances that take received replies
+// before they are forwarded statelessly (tm matches them to its
+// transactions). The engine calls HandleReply after the core reply route
+// let the reply through; consumed true means the module took care of it
+// and the reply is not forwarded statelessly.
+type ReplyHandler interface {
+	HandleReply(ctx context.Context, resp *core.Msg) (consumed bool)
 }
 
 // Starter is implemented by instances that need to start work (timers,

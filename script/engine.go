@@ -127,6 +127,7 @@ func (e *Engine) AcquireCtx(ctx context.Context, msg *core.Msg, rt module.RouteT
 	c.Route = rt
 	c.Host = e.host
 	c.Log = e.log
+	c.Routes = e
 	return c
 }
 
@@ -164,9 +165,43 @@ func (e *Engine) HandleResponse(ctx context.Context, resp *core.Msg) {
 		forward = ret > 0 && !c.Dropped
 		e.ReleaseCtx(c)
 	}
-	if forward && e.opt.ForwardReply != nil {
+	if !forward {
+		return
+	}
+	// Transaction modules (tm) take the replies that match theirs.
+	for _, m := range e.mods {
+		if h, ok := m.inst.(module.ReplyHandler); ok && h.HandleReply(ctx, resp) {
+			return
+		}
+	}
+	if e.opt.ForwardReply != nil {
 		e.opt.ForwardReply(ctx, resp)
 	}
+}
+
+var _ module.RouteRunner = (*Engine)(nil)
+
+// RunNamedRoute implements module.RouteRunner: it runs the block of the
+// route type rt named name (see RunRoute).
+func (e *Engine) RunNamedRoute(c *module.Ctx, rt module.RouteType, name string) (int64, bool) {
+	var kind RouteKind
+	switch rt {
+	case module.FailureRoute:
+		kind = FailureRoute
+	case module.OnReplyRoute:
+		kind = ReplyRoute
+	case module.BranchRoute:
+		kind = BranchRoute
+	case module.RequestRoute:
+		kind = RequestRoute
+	default:
+		return 0, false
+	}
+	ctx := c.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return e.RunRoute(ctx, kind, name, c)
 }
 
 // HasEvent reports whether the configuration has event_route[name].
@@ -211,6 +246,9 @@ func (e *Engine) RunRoute(ctx context.Context, kind RouteKind, name string, c *m
 	}
 	if c.Log == nil {
 		c.Log = e.log
+	}
+	if c.Routes == nil {
+		c.Routes = e
 	}
 	saved := c.Route
 	c.Route = r.rt

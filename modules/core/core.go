@@ -226,6 +226,11 @@ func send(c *module.Ctx, t transport.Target, via bool) error {
 	defer bufPool.Put(out)
 	msg := c.Msg.AppendTo((*tmp)[:0])
 	*tmp = msg
+	// Modules may finish the request now that t is known (rr's
+	// Record-Route for the outgoing transport).
+	if via {
+		msg, _ = module.RewriteRequest(c, t, msg)
+	}
 
 	// Request line, with the new Request-URI.
 	eol := bytes.IndexByte(msg, '\n')

@@ -3,6 +3,8 @@ package corex
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/olelo-sip/olelo/module"
 	"github.com/olelo-sip/olelo/modules/core"
@@ -71,4 +73,57 @@ func runSendData(c *module.Ctx, args []*module.Arg) int {
 		return -1
 	}
 	return 1
+}
+
+// maxBranches is the most branches a destination set may have (Kamailio's
+// default max_branches).
+const maxBranches = 12
+
+type consumedKey struct{}
+
+// runAppendBranch is append_branch([uri[, q]]): adds uri (by default the
+// current Request-URI with its $du, which is then not sent on its own) to
+// the destination set that tm forks to. 1, or -1 when the set is full or
+// q is not a number.
+func runAppendBranch(c *module.Ctx, args []*module.Arg) int {
+	if len(c.Branches)+1 >= maxBranches {
+		logger(c).Error("append_branch: too many branches", "max", maxBranches)
+		return -1
+	}
+	b := module.Branch{Q: -1}
+	if len(args) == 0 {
+		b.URI, b.DstURI, b.Flags = c.RequestURI(), c.DstURI, c.BranchFlags
+		if c.Store == nil {
+			c.Store = map[any]any{}
+		}
+		c.Store[consumedKey{}] = b.URI + "\x00" + b.DstURI
+	} else {
+		u, err := args[0].GetStr(c)
+		if err != nil || u == "" {
+			return -1
+		}
+		b.URI = u
+	}
+	if len(args) > 1 {
+		qs, err := args[1].GetStr(c)
+		if err != nil {
+			return -1
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(qs), 64)
+		if err != nil || q < 0 || q > 1 {
+			logger(c).Error("append_branch: bad q value", "q", qs)
+			return -1
+		}
+		b.Q = int(q*1000 + 0.5)
+	}
+	c.Branches = append(c.Branches, b)
+	return 1
+}
+
+// URIConsumed reports whether append_branch() without arguments moved the
+// current Request-URI (and $du) into the branches, so that tm does not
+// send it a second time as branch 0.
+func URIConsumed(c *module.Ctx) bool {
+	s, ok := c.Store[consumedKey{}].(string)
+	return ok && s == c.RequestURI()+"\x00"+c.DstURI
 }

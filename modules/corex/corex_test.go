@@ -1,9 +1,11 @@
 package corex
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/olelo-sip/olelo/module"
 	"github.com/olelo-sip/olelo/modules/internal/modtest"
 	"github.com/olelo-sip/olelo/transport"
 )
@@ -46,5 +48,37 @@ func TestSendData(t *testing.T) {
 	s := h.Last(t)
 	if s.Data != "hello" || s.Target.Proto != transport.ProtoTCP || s.Target.Addr.String() != "198.51.100.7:5070" {
 		t.Errorf("sent %+v", s)
+	}
+}
+
+func TestAppendBranch(t *testing.T) {
+	c, _, _ := modtest.NewCtx(t, modtest.Request)
+	inst := &Instance{}
+	if rc := modtest.Call(t, inst, c, "append_branch", "sip:carol@192.0.2.3"); rc != 1 {
+		t.Fatal(rc)
+	}
+	if rc := modtest.Call(t, inst, c, "append_branch", "sip:dave@192.0.2.4", "0.5"); rc != 1 {
+		t.Fatal(rc)
+	}
+	if rc := modtest.Call(t, inst, c, "append_branch", "sip:x@192.0.2.4", "two"); rc != -1 {
+		t.Fatal(rc)
+	}
+	if URIConsumed(c) {
+		t.Fatal("consumed without append_branch()")
+	}
+	c.DstURI = "sip:192.0.2.9"
+	if rc := modtest.Call(t, inst, c, "append_branch"); rc != 1 {
+		t.Fatal(rc)
+	}
+	if !URIConsumed(c) {
+		t.Fatal("append_branch() did not consume the Request-URI")
+	}
+	want := []module.Branch{{URI: "sip:carol@192.0.2.3", Q: -1}, {URI: "sip:dave@192.0.2.4", Q: 500}, {URI: "sip:bob@example.org", DstURI: "sip:192.0.2.9", Q: -1}}
+	if fmt.Sprint(c.Branches) != fmt.Sprint(want) {
+		t.Fatalf("branches %v", c.Branches)
+	}
+	c.NewURI = "sip:other@example.org"
+	if URIConsumed(c) {
+		t.Fatal("a new Request-URI is not consumed")
 	}
 }

@@ -29,6 +29,9 @@ func (m *Instance) Funcs() []module.Func {
 		{Name: "send_udp", Args: []module.ArgKind{s}, Routes: routes, Run: runSend(protoUDP), Doc: "send the request as it is over UDP to a URI"},
 		{Name: "send_tcp", Routes: routes, Run: runSend(protoTCP), Doc: "send the request as it is over TCP to $du or the Request-URI"},
 		{Name: "send_tcp", Args: []module.ArgKind{s}, Routes: routes, Run: runSend(protoTCP), Doc: "send the request as it is over TCP to a URI"},
+		{Name: "append_branch", Routes: routes, Run: runAppendBranch, Doc: "add the current Request-URI and $du to the destination set"},
+		{Name: "append_branch", Args: []module.ArgKind{s}, Routes: routes, Run: runAppendBranch, Doc: "add a URI to the destination set (tm forks to it in parallel)"},
+		{Name: "append_branch", Args: []module.ArgKind{s, s}, Routes: routes, Run: runAppendBranch, Doc: "add a URI with a q value (\"0.5\") to the destination set"},
 		{Name: "send_data", Args: []module.ArgKind{s, s}, Routes: module.AnyRoute, Run: runSendData, Doc: "send raw data to a URI"},
 	}
 }

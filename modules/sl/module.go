@@ -38,7 +38,7 @@ func (m *Instance) Funcs() []module.Func {
 		fs = append(fs, f)
 	}
 	f := reply
-	f.Name, f.Doc = "send_reply", "send a reply (stateless: olelo has no transactions yet)"
+	f.Name, f.Doc, f.Run = "send_reply", "send a reply: stateful when the request has a transaction (tm), else stateless", runSendReply
 	f.Routes = module.RequestRoute | module.FailureRoute | module.OnReplyRoute
 	fs = append(fs,
 		f,

@@ -70,6 +70,13 @@ func AppendToReply(c *module.Ctx, lines string) {
 	c.Store[replyHeadersKey{}] = prev + lines
 }
 
+// ExtraReplyHeaders returns the header lines AppendToReply recorded for
+// the message of c ("" when none); tm adds them to its replies.
+func ExtraReplyHeaders(c *module.Ctx) string {
+	s, _ := c.Store[replyHeadersKey{}].(string)
+	return s
+}
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Reply sends a stateless reply to the request of c (RFC 3261 8.2.6),
@@ -159,9 +166,32 @@ func runReply(c *module.Ctx, args []*module.Arg) int {
 	return send(c, int(code), reason)
 }
 
+// runSendReply is send_reply: stateful when the message has a
+// transaction in this run (tm sets Ctx.Tx), else stateless.
+func runSendReply(c *module.Ctx, args []*module.Arg) int {
+	if c.Tx == nil {
+		return runReply(c, args)
+	}
+	code, err := args[0].GetInt(c)
+	if err != nil || code < 100 || code > 699 {
+		logger(c).Error("sl: bad reply code", "err", err)
+		return -1
+	}
+	reason, err := args[1].GetStr(c)
+	if err != nil {
+		return -1
+	}
+	return c.Tx.TReply(c, int(code), reason)
+}
+
 // runReplyError answers with the last internal error. olelo records none
 // yet, so this is Kamailio's reply when there is no specific one.
 func runReplyError(c *module.Ctx, _ []*module.Arg) int {
+	if c.Tx != nil {
+		// The transaction has answered already when t_relay failed;
+		// tm refuses a second final reply, as Kamailio's does.
+		return c.Tx.TReply(c, 500, "I'm terribly sorry, server error occurred (1/SL)")
+	}
 	return send(c, 500, "I'm terribly sorry, server error occurred (1/SL)")
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,6 +58,37 @@ func freePort(t testing.TB) int {
 	}
 	t.Fatal("no free port found")
 	return 0
+}
+
+// freeMediaPort returns a loopback UDP port p with p+2 free as well: SIPp
+// binds its audio and video echo sockets there (-mp), even in scenarios
+// without media, and a busy port makes it fail.
+func freeMediaPort(t testing.TB) int {
+	t.Helper()
+	for range 100 {
+		a, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := a.LocalAddr().(*net.UDPAddr).Port
+		b, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p+2))
+		a.Close()
+		if err == nil {
+			b.Close()
+			return p
+		}
+	}
+	t.Fatal("no free media port pair found")
+	return 0
+}
+
+// withMediaPort adds -mp with a free port pair to a SIPp command line that
+// has none.
+func withMediaPort(t testing.TB, prog string, args []string) []string {
+	if filepath.Base(prog) != "sipp" || slices.Contains(args, "-mp") {
+		return args
+	}
+	return append(args, "-mp", fmt.Sprint(freeMediaPort(t)))
 }
 
 // server is a running olelo process.
@@ -201,7 +233,7 @@ func runPeer(t testing.TB, timeout time.Duration, prog string, args ...string) (
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd := exec.CommandContext(ctx, prog, withMediaPort(t, prog, args)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -210,7 +242,7 @@ func runPeer(t testing.TB, timeout time.Duration, prog string, args ...string) (
 // test; it is killed at cleanup.
 func startPeer(t testing.TB, prog string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(prog, args...)
+	cmd := exec.Command(prog, withMediaPort(t, prog, args)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
