@@ -1,6 +1,9 @@
 package sip
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // ReplyOptions are the optional parts of a locally generated reply.
 type ReplyOptions struct {
@@ -175,4 +178,52 @@ func appendHopRequest(dst []byte, sent, resp *Message, method string) []byte {
 	dst = append(dst, method...)
 	dst = append(dst, "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"...)
 	return dst
+}
+
+// AppendContentLengthIfMissing appends "Content-Length: N\r\n" to dst when
+// rest — the header lines, the empty line and the body of a serialised
+// message — has no Content-Length header. A message received on UDP
+// without one needs it before it goes out on a stream (RFC 3261 18.3).
+func AppendContentLengthIfMissing(dst, rest []byte) []byte {
+	if hasContentLength(rest) {
+		return dst
+	}
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(bodyLen(rest)), 10)
+	return append(dst, "\r\n"...)
+}
+
+// hasContentLength reports whether the header lines at the start of msg
+// include Content-Length (or its compact form l).
+func hasContentLength(msg []byte) bool {
+	for len(msg) > 0 {
+		eol := bytes.IndexByte(msg, '\n')
+		line := msg
+		if eol >= 0 {
+			line, msg = msg[:eol], msg[eol+1:]
+		} else {
+			msg = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			return false
+		}
+		if name, _, ok := bytes.Cut(line, []byte(":")); ok {
+			if id := LookupHeader(bytes.TrimSpace(name)); id == HdrContentLength {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bodyLen returns the length of what follows the empty line of msg.
+func bodyLen(msg []byte) int {
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return len(msg) - i - 4
+	}
+	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
+		return len(msg) - i - 2
+	}
+	return 0
 }

@@ -238,3 +238,17 @@ func TestMessageReuseDoesNotAllocate(t *testing.T) {
 		t.Fatalf("parse+validate+edit+serialise allocates %v times per message", allocs)
 	}
 }
+
+func TestAppendContentLengthIfMissing(t *testing.T) {
+	tests := []struct{ rest, want string }{
+		{"To: a\r\n\r\nbody", "Content-Length: 4\r\n"},
+		{"To: a\r\nl: 4\r\n\r\nbody", ""},
+		{"To: a\r\ncontent-length : 0\r\n\r\n", ""},
+		{"To: a\r\n\r\n", "Content-Length: 0\r\n"},
+	}
+	for _, tt := range tests {
+		if got := string(AppendContentLengthIfMissing(nil, []byte(tt.rest))); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.rest, got, tt.want)
+		}
+	}
+}

@@ -434,10 +434,8 @@ func (tx *Tx) appendBranchRequest(dst []byte, i int) []byte {
 	}
 	dst = append(dst, "\r\n"...)
 	rest := src[eol+1:]
-	if b.dst.Proto.Stream() && !hasContentLength(rest) {
-		dst = append(dst, "Content-Length: "...)
-		dst = strconv.AppendInt(dst, int64(bodyLen(rest)), 10)
-		dst = append(dst, "\r\n"...)
+	if b.dst.Proto.Stream() {
+		dst = sip.AppendContentLengthIfMissing(dst, rest)
 	}
 	return append(dst, rest...)
 }
@@ -814,44 +812,6 @@ func (tx *Tx) timeout(ctx context.Context, i int) {
 		tx.bestCode, tx.bestIdx, tx.bestLocal = code, i, true
 		tx.bestReply = tx.bestReply[:0]
 	}
-}
-
-// hasContentLength reports whether the header section of msg (after the
-// start line) has a Content-Length header.
-func hasContentLength(msg []byte) bool {
-	for len(msg) > 0 {
-		eol := bytes.IndexByte(msg, '\n')
-		line := msg
-		if eol >= 0 {
-			line, msg = msg[:eol], msg[eol+1:]
-		} else {
-			msg = nil
-		}
-		line = bytes.TrimRight(line, "\r")
-		if len(line) == 0 {
-			return false
-		}
-		name, _, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		name = bytes.TrimSpace(name)
-		if bytes.EqualFold(name, []byte("Content-Length")) || bytes.EqualFold(name, []byte("l")) {
-			return true
-		}
-	}
-	return false
-}
-
-// bodyLen returns the length of what follows the empty line of msg.
-func bodyLen(msg []byte) int {
-	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
-		return len(msg) - i - 4
-	}
-	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
-		return len(msg) - i - 2
-	}
-	return 0
 }
 
 // removeTopVia records the removal of the first via-parm (ours).

@@ -266,11 +266,8 @@ func send(c *module.Ctx, t transport.Target, via bool) error {
 		b = append(b, "\r\n"...)
 	}
 	rest := msg[eol+1:]
-	if t.Proto.Stream() && c.Msg.ContentLength() < 0 && !hasContentLength(rest) {
-		// RFC 3261 18.3: a stream needs Content-Length.
-		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, int64(bodyLen(rest)), 10)
-		b = append(b, "\r\n"...)
+	if t.Proto.Stream() && c.Msg.ContentLength() < 0 {
+		b = sip.AppendContentLengthIfMissing(b, rest)
 	}
 	b = append(b, rest...)
 	*out = b
@@ -336,44 +333,6 @@ func (h *fnvHash) sum(dst []byte) {
 		dst[i] = byte(h.a >> (8 * i))
 		dst[8+i] = byte(h.b >> (8 * i))
 	}
-}
-
-// hasContentLength reports whether the header section of msg (the part
-// after the start line) has a Content-Length header.
-func hasContentLength(msg []byte) bool {
-	for len(msg) > 0 {
-		eol := bytes.IndexByte(msg, '\n')
-		line := msg
-		if eol >= 0 {
-			line, msg = msg[:eol], msg[eol+1:]
-		} else {
-			msg = nil
-		}
-		line = bytes.TrimRight(line, "\r")
-		if len(line) == 0 {
-			return false
-		}
-		name, _, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		name = bytes.TrimSpace(name)
-		if bytes.EqualFold(name, []byte("Content-Length")) || bytes.EqualFold(name, []byte("l")) {
-			return true
-		}
-	}
-	return false
-}
-
-// bodyLen returns the length of what follows the empty line of msg.
-func bodyLen(msg []byte) int {
-	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
-		return len(msg) - i - 4
-	}
-	if i := bytes.Index(msg, []byte("\n\n")); i >= 0 {
-		return len(msg) - i - 2
-	}
-	return 0
 }
 
 func checkPort(i int) func([]*module.Arg) error {
