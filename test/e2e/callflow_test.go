@@ -382,7 +382,7 @@ func runAgainst(t *testing.T, kind serverKind, cfg string, f callFlow, defines .
 			}
 			results <- peerResult{name: name, err: err, out: lastLines(out.String(), 15), errs: string(errs) + "\nmessages:\n" + lastLines(string(msgs), 60)}
 		}()
-		for deadline := time.Now().Add(5 * time.Second); !portBusy(port, tr); {
+		for deadline := time.Now().Add(15 * time.Second); !portBusy(port, tr); {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s did not bind its port", name)
 			}
@@ -424,7 +424,7 @@ func runAgainst(t *testing.T, kind serverKind, cfg string, f callFlow, defines .
 	trace := filepath.Join(dir, "msg.log")
 	args := append([]string{s.addr}, uacArgs...)
 	args = append(args, "-s", service, "-i", "127.0.0.1",
-		"-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(freePort(t)), "-t", tr, "-m", fmt.Sprint(calls), "-r", "10", "-nostdin",
+		"-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(freeMediaPort(t)), "-t", tr, "-m", fmt.Sprint(calls), "-r", "10", "-nostdin",
 		"-timeout", "20s", "-timeout_error", "-max_recv_loops", "1000",
 		"-trace_err", "-error_file", filepath.Join(dir, "err.log"), "-trace_msg", "-message_file", trace)
 	out, err := runPeer(t, 30*time.Second, sipp, args...)
