@@ -10,6 +10,9 @@
 #             (the built-in responder: OPTIONS -> 200, others -> 501;
 #             -n = UDP reader goroutines, each on its own SO_REUSEPORT socket;
 #             GOMAXPROCS is left at its default, the number of CPUs)
+#   olelo-cfg (not in the default SERVERS) olelo running the same
+#             kamailio-options.cfg as Kamailio, through its script engine:
+#             olelo -f bench/sipp/kamailio-options.cfg -A KPORT=PORT -n WORKERS
 #   kamailio  kamailio -f bench/sipp/kamailio-options.cfg -n WORKERS -DD -E
 #             (sl_send_reply 200 to OPTIONS, 501 to others; -n = UDP
 #             worker processes sharing one socket, plus Kamailio's own
@@ -23,19 +26,25 @@
 #   - server CPU: utime+stime of the server's processes (olelo: the one
 #     process, all threads; Kamailio: the main process and its children)
 #     from /proc/PID/stat before and after the step, divided by the
-#     number of requests; in microseconds per request
+#     requests the server received (sent + retransmitted); in
+#     microseconds per request
 #   - SIPp's response time (rtd 1, OPTIONS sent -> 200 received), from
 #     -trace_rtt: mean, median, p99, max; SIPp's clock has a resolution of
 #     one millisecond, so on loopback most values are 0 ms
 #   - SIPp's own CPU time (it shares the 2 cores with the server)
 #   - datagrams the kernel dropped on the server's sockets (receive buffer
-#     full), from /proc/net/udp
+#     full), from /proc/net/udp; the same for SIPp's sockets (sampled once
+#     a second while SIPp runs, so it may miss the last second)
+# Before each step the script waits (up to QUIET_WAIT s) for a 2 s window
+# in which less than QUIET_PCT % of the CPU is busy (pre_busy_pct).
 # A server stops stepping up after a rate at which any repeat had a failed
 # call or retransmissions above STOP_RETRANS_PCT % of the requests (the
 # scenario retransmits an unanswered OPTIONS after 500 ms, up to SIPp's
 # default of 5 times, so an overloaded server shows first as
-# retransmissions, and only much later as failed calls). Everything is bounded: each process runs under `timeout`, and the
-# whole script stops starting steps after MAX_SECONDS.
+# retransmissions, and only much later as failed calls).
+# Everything is bounded: each process runs under `timeout`, and the whole
+# script stops starting steps after MAX_SECONDS. On exit it stops exactly
+# the processes it started.
 #
 # Environment:
 #   RATES        calls per second to step through (default "2000 5000 10000 20000 30000 40000 50000 60000")
@@ -43,16 +52,17 @@
 #   REPEATS      repeats of each point (default 3; the summary shows medians)
 #   WORKERS      UDP workers of each server (default 2)
 #   CLIENTS      concurrent SIPp processes (default 1)
-#   SERVERS      which servers (default "olelo kamailio")
+#   SERVERS      which servers (default "olelo kamailio"; also olelo-cfg)
 #   MAX_SECONDS  overall time limit (default 1800)
 #   STOP_RETRANS_PCT  see above (default 1)
+#   QUIET_WAIT, QUIET_PCT  see above (defaults 120 s, 10 %)
 #   OUT          directory for raw results (default: a new temp directory)
 #   KEEP         1 to keep the temp directory (SIPp/server logs)
 #   OLELO_REF    build olelo from this git ref (git archive) instead of
 #                the work tree, e.g. OLELO_REF=HEAD while the tree is mid-edit
 #   OLELO_BIN    use this olelo binary instead of building one
 #
-# Output: OUT/results.tsv (one line per run) and OUT/summary.tsv (medians
+# Output: OUT/results.tsv (one line per step and repeat) and OUT/summary.tsv (medians
 # per server and rate), also printed at the end.
 set -euo pipefail
 
@@ -66,6 +76,8 @@ CLIENTS=${CLIENTS:-1}
 SERVERS=${SERVERS:-"olelo kamailio"}
 MAX_SECONDS=${MAX_SECONDS:-1800}
 STOP_RETRANS_PCT=${STOP_RETRANS_PCT:-1}
+QUIET_WAIT=${QUIET_WAIT:-120}
+QUIET_PCT=${QUIET_PCT:-10}
 KEEP=${KEEP:-0}
 KAMAILIO=${KAMAILIO:-kamailio}
 SIPP=${SIPP:-sipp}
@@ -147,6 +159,40 @@ udp_drops() {
 	awk -v p="$(printf '%04X' "$1")" 'NR > 1 && $2 == "0100007F:" p { d += $NF } END { print d + 0 }' /proc/net/udp
 }
 
+# busy_ticks: CPU ticks spent since boot by all CPUs (/proc/stat) and by
+# all live processes (sum of their utime+stime); wait_quiet uses the larger
+# of the two deltas (on this kind of VM /proc/stat can under-count).
+busy_ticks() {
+	local procs
+	procs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }')
+	awk -v p="$procs" '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, p; exit }' /proc/stat
+}
+
+# wait_quiet: before a step, wait (up to QUIET_WAIT seconds) until the
+# machine is quiet: over a 2 s window with our servers idle, less than
+# QUIET_PCT % of the total CPU is busy. Prints the last window's busy %.
+wait_quiet() {
+	local b0 b1 t0 t1 pct waited=0
+	while :; do
+		t0=$(date +%s%N)
+		b0=$(busy_ticks)
+		sleep 2
+		b1=$(busy_ticks)
+		t1=$(date +%s%N)
+		pct=$(awk -v b0="$b0" -v b1="$b1" -v ns=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN {
+			split(b0, x, " "); split(b1, y, " ")
+			d = y[1] - x[1]; if (y[2] - x[2] > d) d = y[2] - x[2]
+			printf "%.0f", d * 100 / (ns / 1e9 * hz * n)
+		}')
+		waited=$((waited + 2))
+		if ((pct < QUIET_PCT || waited >= QUIET_WAIT)); then
+			((pct >= QUIET_PCT)) && log "machine still busy ($pct% CPU) after ${waited}s: running anyway"
+			echo "$pct"
+			return
+		fi
+	done
+}
+
 # wait_listening PORT PID: until something listens on udp PORT (10 s max).
 wait_listening() {
 	for _ in $(seq 1 100); do
@@ -175,8 +221,11 @@ wait_pidfile() {
 
 declare -A SPORT SPID SLOG
 
-start_olelo() {
-	local port bin=$TMP/olelo
+# build_olelo: sets OLELO to an olelo binary (built once).
+OLELO=
+build_olelo() {
+	[[ -n $OLELO ]] && return
+	local bin=$TMP/olelo
 	if [[ -n $OLELO_BIN ]]; then
 		bin=$OLELO_BIN
 		log "olelo: using $bin"
@@ -191,14 +240,21 @@ start_olelo() {
 		log "building olelo from the work tree ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'))"
 		(cd "$ROOT" && timeout 300 go build -o "$bin" ./cmd/olelo) || die "go build failed"
 	fi
-	port=$(free_port)
-	timeout "$MAX_SECONDS" "$bin" -l "udp:127.0.0.1:$port" -n "$WORKERS" -P "$TMP/olelo.pid" >"$TMP/olelo.log" 2>&1 &
+	OLELO=$bin
+}
+
+# start_olelo NAME ARGS...: runs olelo with ARGS plus -n and -P.
+start_olelo() {
+	local name=$1 port=$2
+	shift 2
+	build_olelo
+	timeout "$MAX_SECONDS" "$OLELO" "$@" -n "$WORKERS" -P "$TMP/$name.pid" >"$TMP/$name.log" 2>&1 &
 	STARTED+=($!)
-	SPID[olelo]=$(wait_pidfile "$TMP/olelo.pid") || die "olelo did not start: $(tail -5 "$TMP/olelo.log")"
-	wait_listening "$port" "${SPID[olelo]}" || die "olelo not listening on $port"
-	SPORT[olelo]=$port
-	SLOG[olelo]=$TMP/olelo.log
-	log "olelo pid ${SPID[olelo]} on udp:127.0.0.1:$port, -n $WORKERS"
+	SPID[$name]=$(wait_pidfile "$TMP/$name.pid") || die "$name did not start: $(tail -5 "$TMP/$name.log")"
+	wait_listening "$port" "${SPID[$name]}" || die "$name not listening on $port"
+	SPORT[$name]=$port
+	SLOG[$name]=$TMP/$name.log
+	log "$name pid ${SPID[$name]} on udp:127.0.0.1:$port: olelo $* -n $WORKERS"
 }
 
 start_kamailio() {
@@ -227,14 +283,15 @@ stat_col() {
 
 # run_step SERVER RATE COUNT DIR: one SIPp run (CLIENTS processes) against
 # SERVER; prints one results line (tab-separated, see HEADER).
-HEADER="server	rate	rep	requests	ok	failed	retrans	achieved_cps	server_cpu_s	cpu_us_per_req	rt_mean_ms	rt_p50_ms	rt_p99_ms	rt_max_ms	sipp_cpu_s	wall_s	load1	server_udp_drops"
+HEADER="server	rate	rep	requests	ok	failed	retrans	achieved_cps	server_cpu_s	cpu_us_per_req	rt_mean_ms	rt_p50_ms	rt_p99_ms	rt_max_ms	sipp_cpu_s	wall_s	load1	server_udp_drops	pre_busy_pct	sipp_udp_drops"
 run_step() {
-	local srv=$1 rate=$2 count=$3 dir=$4 rep=${5:-0}
+	local srv=$1 rate=$2 count=$3 dir=$4 rep=${5:-0} prebusy=${6:--}
 	local port=${SPORT[$srv]} pid=${SPID[$srv]}
 	local limit=$((count / rate + 30)) i c0 c1 t0 t1
 	local per_rate=$((rate / CLIENTS)) per_count=$((count / CLIENTS))
-	local -a pids=()
+	local -a pids=() lports=()
 	mkdir -p "$dir"
+	for i in $(seq 1 "$CLIENTS"); do lports+=("$(free_port)"); done
 	local d0 d1
 	d0=$(udp_drops "$port")
 	c0=$(cpu_ticks "$pid")
@@ -245,14 +302,29 @@ run_step() {
 			cd "$dir/c$i"
 			TIMEFORMAT='%U %S'
 			{ time timeout -k 5 "$limit" "$SIPP" "127.0.0.1:$port" -sf "$HERE/options_uac.xml" -t u1 \
-				-i 127.0.0.1 -p "$(free_port)" -m "$per_count" -r "$per_rate" -rp 1000 \
+				-i 127.0.0.1 -p "${lports[$((i - 1))]}" -m "$per_count" -r "$per_rate" -rp 1000 \
 				-timeout "${limit}s" -max_recv_loops 1000 -buff_size 4194304 -nostdin \
 				-trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1000 \
 				-trace_screen -screen_file screen.txt >sipp.out 2>&1 || echo "$?" >rc; } 2>time.txt
 		) &
 		pids+=($!)
 	done
+	# Sample the drops on SIPp's own sockets once a second while it runs
+	# (the sockets, and their counters, go when SIPp exits).
+	(
+		for _ in $(seq 1 $((limit + 10))); do
+			local sd=0 lp
+			for lp in "${lports[@]}"; do sd=$((sd + $(udp_drops "$lp"))); done
+			echo "$sd" >"$dir/sipp_drops.tmp" && mv "$dir/sipp_drops.tmp" "$dir/sipp_drops"
+			sleep 1
+		done
+	) &
+	local sampler=$!
 	for i in "${pids[@]}"; do wait "$i" || true; done
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
+	local sipp_drops
+	sipp_drops=$(cat "$dir/sipp_drops" 2>/dev/null || echo 0)
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$pid")
 	d1=$(udp_drops "$port")
@@ -285,10 +357,10 @@ run_step() {
 	load1=$(cut -d' ' -f1 /proc/loadavg)
 	awk -v srv="$srv" -v rate="$rate" -v rep="$rep" -v req="$count" -v ok="$ok" -v failed="$failed" \
 		-v retrans="$retrans" -v cps="$cps" -v ticks="$ticks" -v hz="$CLK_TCK" -v rt="$rt" \
-		-v sippcpu="$sipp_cpu" -v t0="$t0" -v t1="$t1" -v load1="$load1" -v drops=$((d1 - d0)) 'BEGIN {
+		-v sippcpu="$sipp_cpu" -v t0="$t0" -v t1="$t1" -v load1="$load1" -v drops=$((d1 - d0)) -v prebusy="$prebusy" -v sdrops="$sipp_drops" 'BEGIN {
 			cpu = ticks / hz
-			printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%s\t%s\t%.2f\t%s\t%d\n",
-				srv, rate, rep, req, ok, failed, retrans, cps, cpu, cpu * 1e6 / (req + retrans), rt, sippcpu, t1 - t0, load1, drops
+			printf "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%s\t%s\t%.2f\t%s\t%d\t%s\t%d\n",
+				srv, rate, rep, req, ok, failed, retrans, cps, cpu, cpu * 1e6 / (req + retrans), rt, sippcpu, t1 - t0, load1, drops, prebusy, sdrops
 		}'
 }
 
@@ -302,7 +374,7 @@ for r in rows:
     k = (r["server"], int(r["rate"]))
     if k not in keys:
         keys.append(k)
-cols = ["requests", "failed", "retrans", "achieved_cps", "cpu_us_per_req", "rt_mean_ms", "rt_p50_ms", "rt_p99_ms", "rt_max_ms", "sipp_cpu_s", "load1", "server_udp_drops"]
+cols = ["requests", "failed", "retrans", "achieved_cps", "cpu_us_per_req", "rt_mean_ms", "rt_p50_ms", "rt_p99_ms", "rt_max_ms", "sipp_cpu_s", "load1", "server_udp_drops", "pre_busy_pct", "sipp_udp_drops"]
 print("server\trate\truns\tmax_failed\tmax_retrans\t" + "\t".join("median_" + c for c in cols))
 for srv, rate in keys:
     rs = [r for r in rows if r["server"] == srv and int(r["rate"]) == rate]
@@ -318,10 +390,22 @@ log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2
 log "rates: $RATES; ${STEP_SECONDS}s per step; $REPEATS repeats; $WORKERS workers; $CLIENTS SIPp client(s)"
 for srv in $SERVERS; do
 	case $srv in
-	olelo) start_olelo ;;
+	olelo)
+		port=$(free_port)
+		start_olelo olelo "$port" -l "udp:127.0.0.1:$port"
+		;;
+	olelo-cfg)
+		# olelo running the same routing config as Kamailio.
+		port=$(free_port)
+		build_olelo
+		timeout 30 "$OLELO" check -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" >"$TMP/olelo-cfg-check.log" 2>&1 ||
+			die "olelo check failed: $(tail -5 "$TMP/olelo-cfg-check.log")"
+		start_olelo olelo-cfg "$port" -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" -DD -E
+		;;
 	kamailio) start_kamailio ;;
 	*) die "unknown server $srv" ;;
 	esac
+	log "$srv sockets on port ${SPORT[$srv]}: $(ss -Huamn "sport = :${SPORT[$srv]}" | grep -o 'rb[0-9]*' | tr '\n' ' ')(receive buffer sizes)"
 	# Warm-up, not recorded: 2000 requests at 1000/s.
 	run_step "$srv" 1000 2000 "$TMP/warmup-$srv" >/dev/null
 done
@@ -337,9 +421,10 @@ for rate in $RATES; do
 				log "time limit (${MAX_SECONDS}s) reached, stopping"
 				break 3
 			fi
-			line=$(run_step "$srv" "$rate" $((rate * STEP_SECONDS)) "$TMP/$srv-$rate-$rep" "$rep")
+			quiet=$(wait_quiet)
+			line=$(run_step "$srv" "$rate" $((rate * STEP_SECONDS)) "$TMP/$srv-$rate-$rep" "$rep" "$quiet")
 			echo "$line" >>"$RESULTS"
-			log "$(echo "$line" | awk -F'\t' '{ printf "%-8s rate %6d rep %d: failed %d retrans %d drops %d achieved %d/s cpu %.2f us/req rt mean %s ms max %s ms (load %s)", $1, $2, $3, $6, $7, $18, $8, $10, $11, $14, "'"$(cut -d' ' -f1 /proc/loadavg)"'" }')"
+			log "$(echo "$line" | awk -F'\t' '{ printf "%-8s rate %6d rep %d: failed %d retrans %d drops %d (sipp %d) achieved %d/s cpu %.2f us/req rt mean %s ms max %s ms quiet before: %s%% busy (load %s)", $1, $2, $3, $6, $7, $18, $20, $8, $10, $11, $14, $19, "'"$(cut -d' ' -f1 /proc/loadavg)"'" }')"
 			if ! kill -0 "${SPID[$srv]}" 2>/dev/null; then
 				log "$srv died: $(tail -5 "${SLOG[$srv]}")"
 				STOPPED[$srv]=died
