@@ -159,6 +159,12 @@ func (c *compiler) loadModules() {
 		seen[name] = true
 		inst := m.New()
 		c.e.mods = append(c.e.mods, &loadedModule{name: name, inst: inst})
+		if p, ok := inst.(module.PreRouter); ok {
+			c.e.preRouters = append(c.e.preRouters, p)
+		}
+		if h, ok := inst.(module.ReplyHandler); ok {
+			c.e.replyHandlers = append(c.e.replyHandlers, h)
+		}
 		isCore := name == "core"
 		for _, f := range inst.Funcs() {
 			c.funcs[f.Name] = append(c.funcs[f.Name], &funcEntry{fn: f, module: name, core: isCore})

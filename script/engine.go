@@ -31,6 +31,10 @@ type Engine struct {
 	log  *slog.Logger
 	host module.Host
 	mods []*loadedModule
+	// The hooks of the loaded modules, found once at compile time so that
+	// dispatch does not type-assert every module for every message.
+	preRouters    []module.PreRouter
+	replyHandlers []module.ReplyHandler
 
 	routes      map[RouteKind]map[string]*route
 	request     *route
@@ -143,8 +147,8 @@ func (e *Engine) HandleRequest(ctx context.Context, req *core.Msg) {
 		return
 	}
 	c := e.AcquireCtx(ctx, req, module.RequestRoute)
-	for _, m := range e.mods {
-		if p, ok := m.inst.(module.PreRouter); ok && !p.PreRoute(c) {
+	for _, p := range e.preRouters {
+		if !p.PreRoute(c) {
 			e.ReleaseCtx(c)
 			return
 		}
@@ -169,8 +173,8 @@ func (e *Engine) HandleResponse(ctx context.Context, resp *core.Msg) {
 		return
 	}
 	// Transaction modules (tm) take the replies that match theirs.
-	for _, m := range e.mods {
-		if h, ok := m.inst.(module.ReplyHandler); ok && h.HandleReply(ctx, resp) {
+	for _, h := range e.replyHandlers {
+		if h.HandleReply(ctx, resp) {
 			return
 		}
 	}
