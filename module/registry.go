@@ -52,6 +52,17 @@ type Starter interface {
 	Start(ctx context.Context, h Host) error
 }
 
+// Linker is implemented by instances that use another loaded module
+// (registrar uses usrloc, auth_db uses auth, dispatcher uses tm), as
+// Kamailio modules bind each other's API. Link is called once, after
+// every module of the configuration is loaded and its modparams set and
+// before Start; find returns the instance of a loaded module, or nil.
+// An error (for instance "registrar needs usrloc: loadmodule
+// \"usrloc.so\"") fails the configuration, so `olelo check` reports it.
+type Linker interface {
+	Link(find func(name string) Instance) error
+}
+
 // Stopper is implemented by instances that hold resources.
 type Stopper interface {
 	Stop() error

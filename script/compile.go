@@ -64,6 +64,7 @@ type funcEntry struct {
 type loadedModule struct {
 	name string
 	inst module.Instance
+	pos  Pos // the loadmodule line (the config's start for core modules)
 }
 
 // compiler holds the state of one Compile.
@@ -125,6 +126,7 @@ func compile(cfg *Config, opt CompileOptions) (*Engine, ErrorList) {
 	c.applyGlobals()
 	c.loadModules()
 	c.modParams()
+	c.linkModules()
 	c.declareFlags()
 	c.compileRoutes()
 	e.Warnings = append(e.Warnings, cfg.Warnings...)
@@ -155,10 +157,10 @@ func moduleName(p string) string {
 
 func (c *compiler) loadModules() {
 	seen := map[string]bool{}
-	load := func(name string, m module.Module) {
+	load := func(name string, m module.Module, pos Pos) {
 		seen[name] = true
 		inst := m.New()
-		c.e.mods = append(c.e.mods, &loadedModule{name: name, inst: inst})
+		c.e.mods = append(c.e.mods, &loadedModule{name: name, inst: inst, pos: pos})
 		if p, ok := inst.(module.PreRouter); ok {
 			c.e.preRouters = append(c.e.preRouters, p)
 		}
@@ -188,7 +190,7 @@ func (c *compiler) loadModules() {
 	all := module.Names()
 	for _, n := range all {
 		if m, ok := module.Lookup(n); ok && m.Core {
-			load(n, m)
+			load(n, m, Pos{File: c.cfg.File})
 		}
 	}
 	for _, lm := range c.cfg.Modules {
@@ -209,7 +211,20 @@ func (c *compiler) loadModules() {
 			c.errorf(lm.Pos, "module %q is not built into olelo (built-in modules: %s)", name, strings.Join(builtinModules(), ", "))
 			continue
 		}
-		load(name, m)
+		load(name, m, lm.Pos)
+	}
+}
+
+// linkModules lets the modules that use other modules find them.
+func (c *compiler) linkModules() {
+	for _, lm := range c.e.mods {
+		l, ok := lm.inst.(module.Linker)
+		if !ok {
+			continue
+		}
+		if err := l.Link(c.e.Instance); err != nil {
+			c.errorf(lm.pos, "module %s: %v", lm.name, err)
+		}
 	}
 }
 

@@ -82,6 +82,17 @@ func (e *Engine) Instance(name string) module.Instance {
 	return nil
 }
 
+// RPCs returns the RPC commands of the loaded modules, in load order.
+func (e *Engine) RPCs() []module.RPC {
+	var out []module.RPC
+	for _, m := range e.mods {
+		if p, ok := m.inst.(module.RPCProvider); ok {
+			out = append(out, p.RPCs()...)
+		}
+	}
+	return out
+}
+
 // Start records the host and starts the modules that need it, in load
 // order. If one fails, those already started are stopped.
 func (e *Engine) Start(ctx context.Context, h module.Host) error {
