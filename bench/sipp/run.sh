@@ -83,203 +83,10 @@ KAMAILIO=${KAMAILIO:-kamailio}
 SIPP=${SIPP:-sipp}
 OLELO_BIN=${OLELO_BIN:-}
 OLELO_REF=${OLELO_REF:-}
-CLK_TCK=$(getconf CLK_TCK)
 
-TMP=$(mktemp -d /tmp/olelo-sipp.XXXXXX)
-OUT=${OUT:-$TMP/out}
-mkdir -p "$OUT"
 
-# Processes this script started (the `timeout` wrappers); cleanup signals
-# exactly these, and timeout passes the signal on to its command.
-STARTED=()
-stop_started() {
-	local p
-	for p in "${STARTED[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${STARTED[@]}"; do
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	STARTED=()
-}
-cleanup() {
-	stop_started
-	if [[ $KEEP != 1 ]]; then
-		# Keep OUT when it is inside TMP.
-		if [[ $OUT == "$TMP"/* ]]; then
-			find "$TMP" -mindepth 1 -maxdepth 1 ! -name out -exec rm -rf {} +
-		else
-			rm -rf "$TMP"
-		fi
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-command -v "$SIPP" >/dev/null || die "sipp not found (Debian: apt-get install sip-tester)"
-
-# free_port prints a UDP port on 127.0.0.1 that nothing is bound to (never
-# 5060; ports 20000-59999).
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if [[ -z $(ss -Hlun "sport = :$p" 2>/dev/null) ]]; then
-			echo "$p"
-			return
-		fi
-	done
-	die "no free UDP port found"
-}
-
-# cpu_ticks PID: utime+stime (clock ticks) of PID and its direct children.
-cpu_ticks() {
-	local total=0 p rest
-	local -a f
-	for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
-		[[ -r /proc/$p/stat ]] || continue
-		rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		rest=${rest##*) } # fields from 3 (state) on; comm may contain spaces
-		read -r -a f <<<"$rest"
-		total=$((total + f[11] + f[12])) # fields 14 (utime) and 15 (stime)
-	done
-	echo "$total"
-}
-
-# udp_drops PORT: datagrams the kernel dropped (receive buffer full) on the
-# UDP sockets bound to 127.0.0.1:PORT, summed (/proc/net/udp "drops").
-udp_drops() {
-	awk -v p="$(printf '%04X' "$1")" 'NR > 1 && $2 == "0100007F:" p { d += $NF } END { print d + 0 }' /proc/net/udp
-}
-
-# busy_ticks: CPU ticks spent since boot by all CPUs (/proc/stat) and by
-# all live processes (sum of their utime+stime); wait_quiet uses the larger
-# of the two deltas (on this kind of VM /proc/stat can under-count).
-busy_ticks() {
-	local procs
-	procs=$(cat /proc/[0-9]*/stat 2>/dev/null | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }')
-	awk -v p="$procs" '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, p; exit }' /proc/stat
-}
-
-# wait_quiet: before a step, wait (up to QUIET_WAIT seconds) until the
-# machine is quiet: over a 2 s window with our servers idle, less than
-# QUIET_PCT % of the total CPU is busy. Prints the last window's busy %.
-wait_quiet() {
-	local b0 b1 t0 t1 pct waited=0
-	while :; do
-		t0=$(date +%s%N)
-		b0=$(busy_ticks)
-		sleep 2
-		b1=$(busy_ticks)
-		t1=$(date +%s%N)
-		pct=$(awk -v b0="$b0" -v b1="$b1" -v ns=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN {
-			split(b0, x, " "); split(b1, y, " ")
-			d = y[1] - x[1]; if (y[2] - x[2] > d) d = y[2] - x[2]
-			printf "%.0f", d * 100 / (ns / 1e9 * hz * n)
-		}')
-		waited=$((waited + 2))
-		if ((pct < QUIET_PCT || waited >= QUIET_WAIT)); then
-			((pct >= QUIET_PCT)) && log "machine still busy ($pct% CPU) after ${waited}s: running anyway"
-			echo "$pct"
-			return
-		fi
-	done
-}
-
-# wait_listening PORT PID: until something listens on udp PORT (10 s max).
-wait_listening() {
-	for _ in $(seq 1 100); do
-		kill -0 "$2" 2>/dev/null || return 1
-		[[ -n $(ss -Hlun "sport = :$1" 2>/dev/null) ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_pidfile FILE: prints the pid written in FILE (10 s max).
-wait_pidfile() {
-	for _ in $(seq 1 100); do
-		if [[ -s $1 ]]; then
-			local p
-			p=$(tr -dc '0-9' <"$1")
-			if [[ -n $p ]] && kill -0 "$p" 2>/dev/null; then
-				echo "$p"
-				return 0
-			fi
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-
-declare -A SPORT SPID SLOG
-
-# build_olelo: sets OLELO to an olelo binary (built once).
-OLELO=
-build_olelo() {
-	[[ -n $OLELO ]] && return
-	local bin=$TMP/olelo
-	if [[ -n $OLELO_BIN ]]; then
-		bin=$OLELO_BIN
-		log "olelo: using $bin"
-	elif [[ -n $OLELO_REF ]]; then
-		local rev
-		rev=$(git -C "$ROOT" rev-parse --short "$OLELO_REF") || die "bad OLELO_REF $OLELO_REF"
-		log "building olelo at $OLELO_REF ($rev), from git archive"
-		mkdir -p "$TMP/src"
-		git -C "$ROOT" archive "$rev" | tar -x -C "$TMP/src" || die "git archive $rev failed"
-		(cd "$TMP/src" && timeout 300 go build -o "$bin" ./cmd/olelo) || die "go build failed"
-	else
-		log "building olelo from the work tree ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'))"
-		(cd "$ROOT" && timeout 300 go build -o "$bin" ./cmd/olelo) || die "go build failed"
-	fi
-	OLELO=$bin
-}
-
-# start_olelo NAME ARGS...: runs olelo with ARGS plus -n and -P.
-start_olelo() {
-	local name=$1 port=$2
-	shift 2
-	build_olelo
-	timeout "$MAX_SECONDS" "$OLELO" "$@" -n "$WORKERS" -P "$TMP/$name.pid" >"$TMP/$name.log" 2>&1 &
-	STARTED+=($!)
-	SPID[$name]=$(wait_pidfile "$TMP/$name.pid") || die "$name did not start: $(tail -5 "$TMP/$name.log")"
-	wait_listening "$port" "${SPID[$name]}" || die "$name not listening on $port"
-	SPORT[$name]=$port
-	SLOG[$name]=$TMP/$name.log
-	log "$name pid ${SPID[$name]} on udp:127.0.0.1:$port: olelo $* -n $WORKERS"
-}
-
-start_kamailio() {
-	local port cfg=$HERE/kamailio-options.cfg
-	command -v "$KAMAILIO" >/dev/null || die "kamailio not found (Debian: apt-get install kamailio)"
-	port=$(free_port)
-	mkdir -p "$TMP/kamailio"
-	timeout 30 "$KAMAILIO" -c -f "$cfg" -A "KPORT=$port" -w "$TMP/kamailio" >"$TMP/kamailio-check.log" 2>&1 ||
-		die "kamailio -c failed: $(tail -5 "$TMP/kamailio-check.log")"
-	timeout "$MAX_SECONDS" "$KAMAILIO" -f "$cfg" -A "KPORT=$port" -DD -E -n "$WORKERS" \
-		-w "$TMP/kamailio" -P "$TMP/kamailio.pid" -m 64 -M 8 >"$TMP/kamailio.log" 2>&1 &
-	STARTED+=($!)
-	SPID[kamailio]=$(wait_pidfile "$TMP/kamailio.pid") || die "kamailio did not start: $(tail -5 "$TMP/kamailio.log")"
-	wait_listening "$port" "${SPID[kamailio]}" || die "kamailio not listening on $port"
-	sleep 1 # let the children finish forking
-	SPORT[kamailio]=$port
-	SLOG[kamailio]=$TMP/kamailio.log
-	log "kamailio pid ${SPID[kamailio]} ($(pgrep -P "${SPID[kamailio]}" | wc -l) children) on udp:127.0.0.1:$port, -n $WORKERS"
-}
-
-# stat_col FILE NAME: the last line's value of column NAME of a SIPp
-# statistics file.
-stat_col() {
-	awk -F';' -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } { v = $c } END { print v }' "$1"
-}
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # run_step SERVER RATE COUNT DIR: one SIPp run (CLIENTS processes) against
 # SERVER; prints one results line (tab-separated, see HEADER).
@@ -364,28 +171,6 @@ run_step() {
 		}'
 }
 
-# summarise RESULTS: medians per server and rate.
-summarise() {
-	python3 - "$1" <<'EOF' 2>/dev/null || awk 'NR > 1' "$1"
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-keys = []
-for r in rows:
-    k = (r["server"], int(r["rate"]))
-    if k not in keys:
-        keys.append(k)
-cols = ["requests", "failed", "retrans", "achieved_cps", "cpu_us_per_req", "rt_mean_ms", "rt_p50_ms", "rt_p99_ms", "rt_max_ms", "sipp_cpu_s", "load1", "server_udp_drops", "pre_busy_pct", "sipp_udp_drops"]
-print("server\trate\truns\tmax_failed\tmax_retrans\t" + "\t".join("median_" + c for c in cols))
-for srv, rate in keys:
-    rs = [r for r in rows if r["server"] == srv and int(r["rate"]) == rate]
-    out = [srv, str(rate), str(len(rs)), str(max(int(r["failed"]) for r in rs)), str(max(int(r["retrans"]) for r in rs))]
-    for c in cols:
-        vals = [float(r[c]) for r in rs if r[c] not in ("", "-")]
-        out.append(("%g" % statistics.median(vals)) if vals else "-")
-    print("\t".join(out))
-EOF
-}
-
 log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 log "rates: $RATES; ${STEP_SECONDS}s per step; $REPEATS repeats; $WORKERS workers; $CLIENTS SIPp client(s)"
 for srv in $SERVERS; do
@@ -402,7 +187,10 @@ for srv in $SERVERS; do
 			die "olelo check failed: $(tail -5 "$TMP/olelo-cfg-check.log")"
 		start_olelo olelo-cfg "$port" -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" -DD -E
 		;;
-	kamailio) start_kamailio ;;
+	kamailio)
+		port=$(free_port)
+		start_kamailio kamailio "$port" "$HERE/kamailio-options.cfg" -A "KPORT=$port"
+		;;
 	*) die "unknown server $srv" ;;
 	esac
 	log "$srv sockets on port ${SPORT[$srv]}: $(ss -Huamn "sport = :${SPORT[$srv]}" | grep -o 'rb[0-9]*' | tr '\n' ' ')(receive buffer sizes)"
@@ -440,7 +228,8 @@ for rate in $RATES; do
 	done
 done
 
-summarise "$RESULTS" >"$OUT/summary.tsv"
+summarise "$RESULTS" requests failed retrans achieved_cps cpu_us_per_req rt_mean_ms rt_p50_ms rt_p99_ms rt_max_ms \
+	sipp_cpu_s load1 server_udp_drops pre_busy_pct sipp_udp_drops >"$OUT/summary.tsv"
 # Stop the servers first, so that their logs include the shutdown lines
 # (olelo logs its request/response/drop counters there).
 stop_started
