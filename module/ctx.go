@@ -67,6 +67,10 @@ type Ctx struct {
 	// DstURI is $du: where to send the request instead of the
 	// Request-URI's host (outbound proxy); empty when unset.
 	DstURI string
+	// Path is the Path vector of the Request-URI's branch, set by
+	// registrar's lookup from the contact's stored Path (Kamailio's
+	// path_vec): tm sends it as Route headers; empty when unset.
+	Path string
 	// ForceRPort makes the reply use the source port (force_rport()).
 	ForceRPort bool
 
@@ -112,6 +116,9 @@ type Branch struct {
 	DstURI string // its $du, empty when unset
 	Q      int    // q value * 1000, -1 when unset
 	Flags  uint64 // branch flags
+	// Path is the Path vector of a registered contact (registrar's
+	// lookup): comma-separated URIs that tm sends as Route headers.
+	Path string
 }
 
 // RouteRunner runs route blocks by type and name; the script engine

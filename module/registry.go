@@ -29,6 +29,21 @@ type EventProvider interface {
 	Events() []string
 }
 
+// EventRunner runs the event_route blocks of a configuration (the
+// script engine implements it). Data for the route (the $dsv of
+// dispatcher's events) travels in ctx, which becomes the route's
+// Ctx.Context.
+type EventRunner interface {
+	RunEvent(ctx context.Context, name string, msg *core.Msg) (ret int64, dropped, ran bool)
+}
+
+// EventUser is implemented by instances that run event routes on their
+// own, outside of the routing of a message (dispatcher's dst-down from
+// its keepalive timer): the engine hands itself over before Start.
+type EventUser interface {
+	SetEventRunner(r EventRunner)
+}
+
 // PreRouter is implemented by instances that see every request before
 // request_route runs. PreRoute returns false when the module consumed
 // the request, which is then not routed (sl absorbs the ACKs of its own
@@ -61,6 +76,15 @@ type Starter interface {
 // \"usrloc.so\"") fails the configuration, so `olelo check` reports it.
 type Linker interface {
 	Link(find func(name string) Instance) error
+}
+
+// ConfigFileUser is implemented by instances that read files named
+// relative to the configuration file (permissions' allow/deny files,
+// dispatcher's list_file), as Kamailio resolves them against the
+// config's directory. SetConfigFile is called right after New with the
+// path of the main config file.
+type ConfigFileUser interface {
+	SetConfigFile(path string)
 }
 
 // Stopper is implemented by instances that hold resources.

@@ -160,6 +160,9 @@ func (c *compiler) loadModules() {
 	load := func(name string, m module.Module, pos Pos) {
 		seen[name] = true
 		inst := m.New()
+		if u, ok := inst.(module.ConfigFileUser); ok {
+			u.SetConfigFile(c.cfg.File)
+		}
 		c.e.mods = append(c.e.mods, &loadedModule{name: name, inst: inst, pos: pos})
 		if p, ok := inst.(module.PreRouter); ok {
 			c.e.preRouters = append(c.e.preRouters, p)

@@ -99,6 +99,11 @@ func (e *Engine) Start(ctx context.Context, h module.Host) error {
 	if h != nil {
 		e.host = h
 	}
+	for _, m := range e.mods {
+		if u, ok := m.inst.(module.EventUser); ok {
+			u.SetEventRunner(e)
+		}
+	}
 	for i, m := range e.mods {
 		s, ok := m.inst.(module.Starter)
 		if !ok {

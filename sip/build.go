@@ -74,7 +74,8 @@ type Request struct {
 	Method string
 	URI    []byte
 	// Via is the complete via-parm, e.g.
-	// "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds".
+	// "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds"; empty writes
+	// no Via (a transaction layer that adds its own per branch).
 	Via []byte
 	// From and To are complete header values (name-addr with tag).
 	From, To []byte
@@ -96,9 +97,13 @@ func (r *Request) AppendTo(dst []byte) []byte {
 	dst = append(dst, r.Method...)
 	dst = append(dst, ' ')
 	dst = append(dst, r.URI...)
-	dst = append(dst, " SIP/2.0\r\nVia: "...)
-	dst = append(dst, r.Via...)
-	dst = append(dst, "\r\nFrom: "...)
+	dst = append(dst, " SIP/2.0\r\n"...)
+	if len(r.Via) > 0 {
+		dst = append(dst, "Via: "...)
+		dst = append(dst, r.Via...)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, "From: "...)
 	dst = append(dst, r.From...)
 	dst = append(dst, "\r\nTo: "...)
 	dst = append(dst, r.To...)

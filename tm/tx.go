@@ -50,6 +50,8 @@ type Tx struct {
 
 	life, wait, rretr timer
 
+	local *localReq // set for a request olelo sends itself (uac.go)
+
 	// The script binding's state: route names armed with t_on_failure,
 	// t_on_reply, t_on_branch; the message flags; the Request-URI at
 	// relay time; anything else the binding keeps (User).
@@ -528,6 +530,10 @@ func (m *Manager) HandleReply(ctx context.Context, resp *core.Msg) (consumed boo
 	if tx == nil {
 		return false
 	}
+	if tx.local != nil {
+		m.localReply(ctx, tx, i, resp) // unlocks tx
+		return true
+	}
 	defer tx.mu.Unlock()
 	cs, err := resp.CSeq()
 	if err != nil {
@@ -725,6 +731,10 @@ func better(code, cur int) bool {
 // fire handles an expired timer (called by Advance).
 func (tx *Tx) fire(t *timer, gen uint32) {
 	tx.mu.Lock()
+	if tx.local != nil {
+		tx.fireLocal(t, gen) // unlocks tx
+		return
+	}
 	defer tx.mu.Unlock()
 	if tx.deleted || t.gen != gen || t.linked {
 		return

@@ -162,6 +162,8 @@ type Manager struct {
 	nconns  atomic.Int64
 	limitRL rateLimiter
 	wsPool  sync.Pool
+
+	httpHandler atomic.Pointer[http.Handler] // xhttp, see http.go
 }
 
 // NewManager checks cfg and loads the TLS certificates. Nothing is bound

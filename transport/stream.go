@@ -390,8 +390,18 @@ func (m *Manager) readStream(c *conn) {
 	// every read.
 	scan, hdr := 0, false
 	p := &Packet{Proto: c.proto, Remote: c.remote, Local: c.local, ConnID: c.id, Listener: c.l}
+	sniff := m.sniffsHTTP(c) // HTTP on a SIP listener (http.go)
 	for {
 		for r < w {
+			if sniff {
+				if k := sniffHTTP(buf[r:w]); k == sniffMore {
+					break
+				} else if k == sniffIsHTTP {
+					m.serveHTTP(c, buf[r:w])
+					return
+				}
+				sniff = false
+			}
 			k, ping := sip.SkipKeepalive(buf[r:w])
 			if ping {
 				if c.write(m.ctx, crlf) != nil {

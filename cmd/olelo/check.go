@@ -1,16 +1,10 @@
 package main
 
-import (
-	"fmt"
-	"io"
-)
+import "io"
 
-// checkConfig implements -c / check: parse the config and report every
-// error as file:line:col.
+// checkConfig implements -c / check: parse the config (the built-in one
+// without -f) and report every error as file:line:col.
 func checkConfig(o *options, stdout, stderr io.Writer) int {
-	if o.configFile == "" {
-		fmt.Fprintln(stderr, "olelo: check needs -f FILE")
-		return 2
-	}
+	o.useBuiltinConfig()
 	return checkScript(o, stdout, stderr)
 }

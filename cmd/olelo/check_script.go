@@ -12,7 +12,7 @@ import (
 // message: syntax errors, unknown modules, modparams and functions, wrong
 // argument counts, calls to undefined routes.
 func checkScript(o *options, stdout, stderr io.Writer) int {
-	errs, warnings := script.CheckWarn(o.configFile, script.Options{Defines: o.defines})
+	errs, warnings := script.CheckWarn(o.configFile, o.scriptOptions())
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "%v: warning: %s\n", w.Pos, w.Msg)
 	}

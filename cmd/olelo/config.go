@@ -17,7 +17,7 @@ import (
 // loadConfig parses and compiles the routing config. Every problem is
 // returned, one per line, as file:line:col: message.
 func loadConfig(o *options, log *slog.Logger, forwardReply func(context.Context, *core.Msg)) (*script.Config, *script.Engine, error) {
-	cfg, err := script.ParseFile(o.configFile, script.Options{Defines: o.defines})
+	cfg, err := script.ParseFile(o.configFile, o.scriptOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("config %s:\n%w", o.configFile, err)
 	}

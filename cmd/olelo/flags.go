@@ -20,6 +20,11 @@ type options struct {
 	logLevel   slog.Level
 	pidFile    string
 	version    bool
+	// builtinConfig is set when no -f was given and configFile names
+	// the embedded default configuration.
+	builtinConfig bool
+	rpcAddr       string // --rpc: control address ("off" for none)
+	rpcToken      string // --rpc-token: bearer token for HTTP control
 }
 
 // parseFlags parses Kamailio-style flags by hand: the standard flag
@@ -44,6 +49,17 @@ func parseFlags(args []string) (*options, error) {
 			return nil, fmt.Errorf("unexpected argument %q", a)
 		}
 		if strings.HasPrefix(a, "--") {
+			if name, val, ok := longValue(a, args, &i); ok {
+				if val == nil {
+					return nil, fmt.Errorf("flag %s needs a value", name)
+				}
+				if name == "--rpc" {
+					o.rpcAddr = *val
+				} else {
+					o.rpcToken = *val
+				}
+				continue
+			}
 			switch a {
 			case "--help":
 				return nil, errHelp
@@ -124,4 +140,21 @@ func parseFlags(args []string) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// longValue reads --rpc and --rpc-token, as "--name VALUE" or
+// "--name=VALUE"; ok is false for other flags, val nil when missing.
+func longValue(a string, args []string, i *int) (name string, val *string, ok bool) {
+	name, v, hasEq := strings.Cut(a, "=")
+	if name != "--rpc" && name != "--rpc-token" {
+		return "", nil, false
+	}
+	if hasEq {
+		return name, &v, true
+	}
+	if *i+1 >= len(args) {
+		return name, nil, true
+	}
+	*i++
+	return name, &args[*i], true
 }

@@ -38,6 +38,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
+	case "rpc":
+		return runRPC(args, stdout, stderr)
+	case "db":
+		return runDB(args, stdout, stderr)
+	case "ctl":
+		return runCtl(args, stdout, stderr)
+	case "config":
+		return runConfigCommand(args, stdout, stderr)
 	case "run", "check":
 	default:
 		fmt.Fprintf(stderr, "olelo: unknown command %q\n\n%s", cmd, usage)
@@ -63,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkConfig(opts, stdout, stderr)
 	}
 
+	opts.useBuiltinConfig()
 	logger := newLogger(stderr, opts.logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -83,9 +92,16 @@ Usage:
   olelo [run] [flags]        run the server
   olelo check -f FILE        check a config file and exit (same as -c)
   olelo version              print the version
+  olelo config default       print the built-in configuration (run without -f)
+  olelo rpc METHOD [ARGS...] call a control command (kamcmd); olelo rpc -h
+  olelo ctl COMMAND ...      manage users, permissions, dispatcher, registrations
+                             (kamctl); olelo ctl help
+  olelo db create|drop|migrate|tables [--db URL]
+                             manage the database tables (kamdbctl)
 
 Flags (Kamailio's names):
-  -f FILE            routing config (kamailio.cfg syntax)
+  -f FILE            routing config (kamailio.cfg syntax); without it, the
+                     built-in registrar/proxy (olelo config default)
   -c                 check the config and exit
   -A NAME[=VALUE]    #!define NAME for the config (repeatable)
   -l ADDRESS         listen on ADDRESS, e.g. udp:127.0.0.1:5060 (repeatable;
@@ -96,4 +112,9 @@ Flags (Kamailio's names):
   -P PIDFILE         write the process id to PIDFILE
   -m, -M SIZE        accepted and ignored (Go manages memory)
   -V                 print the version
+  --rpc ADDR         control address: unix:PATH, tcp:127.0.0.1:PORT,
+                     http://HOST:PORT, or off (default: modparam ctl binrpc,
+                     else /run/olelo/olelo_ctl; see rpc/README.md)
+  --rpc-token TOKEN  bearer token HTTP control clients must send (required
+                     for a non-loopback address)
 `

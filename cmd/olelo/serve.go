@@ -15,7 +15,6 @@ import (
 	_ "github.com/olelo-sip/olelo/modules/all"
 	tlsmod "github.com/olelo-sip/olelo/modules/tls"
 	"github.com/olelo-sip/olelo/script"
-	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
 )
 
@@ -28,34 +27,30 @@ import (
 func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) error {
 	scriptLevel := new(slog.LevelVar)
 	scriptLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: scriptLevel}))
-	var (
-		handler  core.Handler = builtinResponder{log: log}
-		engine   *script.Engine
-		settings *script.Settings
-		host     *core.Host
-		forward  func(context.Context, *core.Msg)
-	)
-	if o.configFile != "" {
-		// Replies the core reply route lets through are forwarded
-		// statelessly along their Via (host is set before any arrives).
-		forward = func(ctx context.Context, resp *core.Msg) {
-			if err := core.ForwardReply(ctx, host, resp); err != nil {
-				log.Debug("reply not forwarded", "err", err)
-			}
+	// Replies the core reply route lets through are forwarded statelessly
+	// along their Via (host is set before any arrives).
+	var host *core.Host
+	forward := func(ctx context.Context, resp *core.Msg) {
+		if err := core.ForwardReply(ctx, host, resp); err != nil {
+			log.Debug("reply not forwarded", "err", err)
 		}
-		_, eng, err := loadConfig(o, scriptLog, forward)
-		if err != nil {
-			return err
-		}
-		engine, settings, handler = eng, &eng.Settings, eng
-		// The config's debug= decides what is logged, as in Kamailio.
-		scriptLevel.Set(logLevel(o, settings.Debug))
 	}
+	// Without -f the built-in configuration runs (main set configFile).
+	if err := prepareBuiltinDB(ctx, o, log); err != nil {
+		return err
+	}
+	_, engine, err := loadConfig(o, scriptLog, forward)
+	if err != nil {
+		return err
+	}
+	settings := &engine.Settings
+	// The config's debug= decides what is logged, as in Kamailio.
+	scriptLevel.Set(logLevel(o, settings.Debug))
 	specs, err := listenSpecs(o, settings)
 	if err != nil {
 		return err
 	}
-	swapper := core.NewSwapper(handler)
+	swapper := core.NewSwapper(engine)
 	c := core.New(swapper, nil, log)
 	tlsCfg, err := tlsConfig(specs, engine)
 	if err != nil {
@@ -66,25 +61,23 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 		return err
 	}
 	c.SetSender(tm)
-	var al []string
-	if settings != nil {
-		al = aliases(settings)
-	}
-	host = core.NewHost(tm, al)
+	host = core.NewHost(tm, aliases(settings))
 	// Modules start before the transports deliver the first message to
 	// them; the transports stop (and drain) before the modules stop.
-	routing := "built-in responder (no config)"
-	if engine != nil {
-		if err := engine.Start(ctx, host); err != nil {
-			return err
-		}
-		defer func() { engine.Stop() }()
-		routing = o.configFile
+	ctrl := &controller{runCtx: ctx, engine: engine, o: o, log: log, scriptLog: scriptLog, scriptLevel: scriptLevel, host: host, forward: forward, swapper: swapper}
+	if err := engine.Start(ctx, host); err != nil {
+		return err
 	}
+	defer func() { ctrl.current().Stop() }()
 	if err := tm.Start(ctx); err != nil {
 		return err
 	}
 	defer tm.Close()
+	stopRPC, err := startRPC(o, log, ctrl, c, tm)
+	if err != nil {
+		return err
+	}
+	defer stopRPC()
 	for _, l := range tm.Listeners() {
 		log.Info("listening", "proto", l.Spec().Proto, "addr", l.Addr())
 	}
@@ -94,7 +87,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 		}
 		defer os.Remove(o.pidFile)
 	}
-	log.Info("olelo started", "version", version, "routing", routing)
+	log.Info("olelo started", "version", version, "routing", o.configFile)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -103,17 +96,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, stderr io.Writer) 
 		case <-ctx.Done():
 			done = true
 		case <-hup:
-			if engine == nil {
-				log.Warn("SIGHUP ignored: no config to reload (started without -f)")
-				continue
-			}
-			if next, err := reload(ctx, o, scriptLog, host, forward, swapper); err != nil {
-				log.Error("config reload failed; the running config stays", "err", err)
-			} else {
-				engine = next
-				scriptLevel.Set(logLevel(o, next.Settings.Debug))
-				log.Info("config reloaded", "file", o.configFile)
-			}
+			_ = ctrl.reload(ctx) // logs the outcome; cfg.reload takes the same path
 		}
 	}
 	log.Info("shutting down")
@@ -176,28 +159,3 @@ func reload(ctx context.Context, o *options, log *slog.Logger, host *core.Host, 
 	}
 	return next, nil
 }
-
-// builtinResponder is the routing used when no config is given: it
-// answers OPTIONS with 200 (a SIP "ping" target for monitoring and for
-// tests), absorbs ACK, answers other requests with 501 and drops
-// responses, since nothing was sent that they could answer.
-type builtinResponder struct{ log *slog.Logger }
-
-var optionsHeaders = []byte("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\nAccept: application/sdp\r\nServer: olelo\r\n")
-
-func (b builtinResponder) HandleRequest(ctx context.Context, req *core.Msg) {
-	switch req.Method() {
-	case sip.MethodACK:
-		return
-	case sip.MethodOPTIONS:
-		if err := req.Reply(ctx, 200, "OK", &sip.ReplyOptions{ToTag: []byte("olelo-builtin"), Headers: optionsHeaders}); err != nil {
-			b.log.Debug("reply failed", "err", err)
-		}
-	default:
-		if err := req.Reply(ctx, 501, "Not Implemented", &sip.ReplyOptions{ToTag: []byte("olelo-builtin"), Headers: []byte("Server: olelo\r\n")}); err != nil {
-			b.log.Debug("reply failed", "err", err)
-		}
-	}
-}
-
-func (builtinResponder) HandleResponse(context.Context, *core.Msg) {}

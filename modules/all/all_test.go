@@ -86,6 +86,18 @@ func TestReadmes(t *testing.T) {
 				t.Errorf("%s/README.md does not document modparam %s", d, p.Name)
 			}
 		}
+		// Every RPC command is documented (by its name in backquotes) and
+		// has a Doc for system.methodHelp.
+		if p, ok := inst.(module.RPCProvider); ok {
+			for _, r := range p.RPCs() {
+				if !strings.Contains(text, "`"+r.Name+"`") {
+					t.Errorf("%s/README.md does not document RPC %s", d, r.Name)
+				}
+				if r.Doc == "" {
+					t.Errorf("%s: RPC %s has no Doc", d, r.Name)
+				}
+			}
+		}
 		blocks := cfgBlock.FindAllStringSubmatch(text, -1)
 		if len(blocks) == 0 {
 			t.Errorf("%s/README.md has no ```cfg example", d)

@@ -455,14 +455,16 @@ func (m *Instance) fork(c *module.Ctx, st *txState, tx *txn.Tx, force transport.
 		logger(c).Info("tm: not relaying: the transaction was cancelled")
 		return -1
 	}
-	type dest struct{ ruri, du string }
+	// A destination's path is the Path vector registrar's lookup found
+	// with the contact (RFC 3327): it goes out as a Route header.
+	type dest struct{ ruri, du, path string }
 	var arr [4]dest
 	dests := arr[:0]
 	if !corex.URIConsumed(c) {
-		dests = append(dests, dest{c.NewURI, c.DstURI})
+		dests = append(dests, dest{c.NewURI, c.DstURI, c.Path})
 	}
 	for _, b := range c.Branches {
-		dests = append(dests, dest{b.URI, b.DstURI})
+		dests = append(dests, dest{b.URI, b.DstURI, b.Path})
 	}
 	if ext, ok := tx.User.(*txExt); ok {
 		if len(st.contacts) > 0 {
@@ -502,10 +504,14 @@ func (m *Instance) fork(c *module.Ctx, st *txState, tx *txn.Tx, force transport.
 		if ruri == string(c.Msg.RequestURIBytes()) {
 			ruri = ""
 		}
-		spec := txn.BranchSpec{URI: ruri, Dst: t, ViaHost: vh, ViaPort: vp, RPort: mcore.LocalRPort(c), Raw: raw}
+		branchRaw := raw
+		if d.path != "" {
+			branchRaw = withRoute(raw, tx.Request(), d.path)
+		}
+		spec := txn.BranchSpec{URI: ruri, Dst: t, ViaHost: vh, ViaPort: vp, RPort: mcore.LocalRPort(c), Raw: branchRaw}
 		// Modules finish the request for this target (rr: a double
 		// Record-Route when the transport changes).
-		if out, ok := module.RewriteRequest(c, t, raw); ok {
+		if out, ok := module.RewriteRequest(c, t, branchRaw); ok {
 			spec.Raw = out
 		}
 		i := tx.AddBranch(spec)
@@ -534,6 +540,20 @@ func (m *Instance) fork(c *module.Ctx, st *txState, tx *txn.Tx, force transport.
 	// Kamailio returns the negated code of the error it replied (-478
 	// unresolvable destination, -477 send failure).
 	return -lastCode
+}
+
+// withRoute returns the request (raw when the script edited it, else the
+// transaction's) with a Route header holding path above its headers.
+func withRoute(raw, txReq []byte, path string) []byte {
+	if raw == nil {
+		raw = txReq
+	}
+	var msg sip.Message
+	if err := msg.Parse(raw, sip.Datagram); err != nil {
+		return raw
+	}
+	msg.InsertHeader("Route", []byte(path))
+	return msg.AppendTo(nil)
 }
 
 func localReason(code int) string {

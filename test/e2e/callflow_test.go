@@ -537,8 +537,8 @@ func TestCallFlowsKamailio(t *testing.T) { testCallFlows(t, kamailioServer) }
 func TestCallFlowsOlelo(t *testing.T) { testCallFlows(t, oleloServer) }
 
 // The Kamailio 101 configs of parts 5 and 6 (examples/): callees register,
-// then get called through the registrar's lookup. They need registrar and
-// usrloc, so the olelo side skips until those modules exist.
+// then get called through the registrar's lookup (modules/registrar and
+// modules/usrloc), on both servers.
 func testKamailio101Parts56(t *testing.T, kind serverKind) {
 	registered := func(scenario string, sees ...string) []uasPeer {
 		return []uasPeer{{Scenario: scenario, Sees: sees}}

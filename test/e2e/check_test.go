@@ -94,3 +94,33 @@ func TestCheckStockConfig(t *testing.T) {
 	}
 	t.Logf("olelo lacks %d modules/functions/pseudo-variables of the stock config", len(list))
 }
+
+// TestCheckStockRegistrarConfig checks the stock config as a registrar
+// with database-backed users, IP authentication and registrations
+// (WITH_MYSQL, WITH_AUTH, WITH_IPAUTH, WITH_USRLOCDB): nothing that the
+// registrar, authentication, permissions and data-layer modules provide
+// may be missing any more; other modules the stock config loads may be.
+func TestCheckStockRegistrarConfig(t *testing.T) {
+	const stock = "/etc/kamailio/kamailio.cfg"
+	if _, err := os.Stat(stock); err != nil {
+		t.Skipf("%s not present (Debian package kamailio; .ci/run installs it)", stock)
+	}
+	out, _ := exec.Command(oleloBin, "check", "-f", stock, "-A", "WITH_MYSQL", "-A", "WITH_AUTH",
+		"-A", "WITH_IPAUTH", "-A", "WITH_USRLOCDB").CombinedOutput()
+	mustHave := []string{"auth", "auth_db", "usrloc", "registrar", "permissions", "db_mysql", "ctl", "jsonrpcs",
+		"save", "lookup", "registered", "auth_check", "auth_challenge", "consume_credentials", "allow_source_address",
+		"www_authorize", "proxy_authorize", "is_subscriber"}
+	for _, line := range strings.Split(string(out), "\n") {
+		m := missingRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		name := m[1] + m[2]
+		for _, h := range mustHave {
+			if name == h {
+				t.Errorf("olelo check still lacks %q: %s", h, line)
+			}
+		}
+	}
+	t.Logf("olelo check, stock config as a registrar:\n%s", out)
+}

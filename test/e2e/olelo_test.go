@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/olelo-sip/olelo/db/dbtest"
 )
 
 // oleloBin is the binary under test, built once by TestMain.
@@ -35,6 +37,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	// The MariaDB and PostgreSQL servers some tests started (one each,
+	// shared) stop with the test binary.
+	dbtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -100,15 +105,25 @@ type server struct {
 	mu     sync.Mutex
 	stderr bytes.Buffer
 	done   chan struct{}
+	// dbURL is the database of the built-in configuration (started
+	// without -f).
+	dbURL string
 }
 
 // startOlelo starts olelo listening on UDP and TCP at a free loopback
-// port, with extra arguments, and waits until it has started.
+// port, with extra arguments, and waits until it has started. Without
+// -f it runs the built-in configuration with a database in a temp dir.
 func startOlelo(t testing.TB, args ...string) *server {
 	t.Helper()
 	port := freePort(t)
 	s := &server{t: t, port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan struct{})}
 	all := append([]string{"-E", "-l", "udp:" + s.addr, "-l", "tcp:" + s.addr}, args...)
+	if !slices.Contains(args, "-f") {
+		// The built-in configuration listens on SIP_ADDR:SIP_PORT (UDP
+		// and TCP) and keeps its data in DBURL.
+		s.dbURL = "sqlite://" + filepath.Join(t.TempDir(), "olelo.db")
+		all = append([]string{"-E", "-A", fmt.Sprintf("SIP_PORT=%d", port), "-A", fmt.Sprintf("DBURL=%q", s.dbURL)}, args...)
+	}
 	s.cmd = exec.Command(oleloBin, all...)
 	pr, pw := io.Pipe()
 	s.cmd.Stderr = pw
@@ -195,11 +210,17 @@ func (s *server) options(proto string, timeout time.Duration) (string, error) {
 	}
 	defer conn.Close()
 	local := conn.LocalAddr().String()
-	msg := fmt.Sprintf("OPTIONS sip:ping@%s SIP/2.0\r\n"+
+	// The built-in configuration answers OPTIONS to itself without a user
+	// (a keepalive); one for a user would need credentials.
+	ruri := "sip:ping@" + s.addr
+	if s.dbURL != "" {
+		ruri = "sip:" + s.addr
+	}
+	msg := fmt.Sprintf("OPTIONS %s SIP/2.0\r\n"+
 		"Via: SIP/2.0/%s %s;branch=z9hG4bK-e2e-%d;rport\r\n"+
 		"Max-Forwards: 70\r\nFrom: <sip:e2e@127.0.0.1>;tag=e2e%d\r\nTo: <sip:ping@%s>\r\n"+
 		"Call-ID: e2e-%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-		s.addr, strings.ToUpper(proto), local, seq, seq, s.addr, seq)
+		ruri, strings.ToUpper(proto), local, seq, seq, s.addr, seq)
 	return exchange(conn, []byte(msg), timeout)
 }
 

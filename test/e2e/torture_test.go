@@ -108,8 +108,8 @@ func TestTortureTCPReplies(t *testing.T) {
 		"rfc4475/multi01.dat":    "SIP/2.0 400",
 		"rfc4475/escruri.dat":    "SIP/2.0 400",
 		"rfc4475/baddate.dat":    "SIP/2.0 400",
-		"rfc4475/cparam01.dat":   "SIP/2.0 501", // valid REGISTER: the built-in responder has no registrar
-		"rfc4475/zeromf.dat":     "SIP/2.0 200", // OPTIONS addressed to us
+		"rfc4475/cparam01.dat":   "SIP/2.0 401", // valid REGISTER: the built-in config asks for credentials
+		"rfc4475/zeromf.dat":     "SIP/2.0 483", // Max-Forwards 0: REQINIT refuses it
 	}
 	for _, c := range tortureCases(t) {
 		prefix, ok := want[c.file]
