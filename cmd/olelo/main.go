@@ -73,6 +73,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	opts.useBuiltinConfig()
 	logger := newLogger(stderr, opts.logLevel)
+	stopProfile, err := startProfile(os.Getenv("OLELO_CPUPROFILE"))
+	if err != nil {
+		logger.Error("cpu profile", "err", err)
+		return 1
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, opts, logger, stderr); err != nil {
