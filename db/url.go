@@ -146,11 +146,9 @@ func Mask(raw string) string {
 	if at < 0 {
 		return raw
 	}
-	// Only the credential part before the host: a '/' before the '@'
-	// means the '@' is in the path.
-	if strings.IndexByte(rest[:at], '/') >= 0 {
-		return raw
-	}
+	// The credentials end at the last '@', as ParseURL reads them (a
+	// password may hold '/' or '@'), so whatever ParseURL takes for the
+	// password is what is hidden.
 	user, _, hasPass := strings.Cut(rest[:at], ":")
 	if !hasPass {
 		return raw
