@@ -71,7 +71,9 @@ NEXT_HOP="NEXT_HOP=\"sip:127.0.0.1:$UAS_PORT\""
 log "UAS (call_uas.xml) pid $UAS_PID on udp:127.0.0.1:$UAS_PORT"
 
 # The scenario; at most the calls of CALL_MS + 10 s in progress.
-SIPP_ARGS=(-sf "$HERE/call_uac.xml" -s bench -d "$CALL_MS")
+# A proxy with several workers (Kamailio) may relay a 180 and the 200 sent
+# right after it in either order: a late 180 is ignored, not a failure.
+SIPP_ARGS=(-sf "$HERE/call_uac.xml" -s bench -d "$CALL_MS" -default_behaviors all,-abortunexp)
 CONCURRENT_SECONDS=$((CALL_MS / 1000 + 10))
 
 log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"

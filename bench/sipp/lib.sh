@@ -178,7 +178,10 @@ start_olelo() {
 
 # start_kamailio NAME PORT CFG ARGS...: checks CFG with kamailio -c, then
 # runs Kamailio on it in the foreground (-DD -E) with ARGS (the -A defines
-# that give it its port and peers) and WORKERS UDP workers.
+# that give it its port and peers) and WORKERS UDP workers, with
+# KAMAILIO_SHM_MB of shared memory (default 1024: Debian's 64 runs out of
+# transactions at a few hundred calls/s) and KAMAILIO_PKG_MB of private
+# memory per process (default 16).
 start_kamailio() {
 	local name=$1 port=$2 cfg=$3
 	shift 3
@@ -187,7 +190,7 @@ start_kamailio() {
 	timeout 30 "$KAMAILIO" -c -f "$cfg" "$@" -w "$TMP/$name" >"$TMP/$name-check.log" 2>&1 ||
 		die "kamailio -c failed: $(tail -5 "$TMP/$name-check.log")"
 	timeout "$MAX_SECONDS" "$KAMAILIO" -f "$cfg" "$@" -DD -E -n "$WORKERS" \
-		-w "$TMP/$name" -P "$TMP/$name.pid" -m 64 -M 8 >"$TMP/$name.log" 2>&1 &
+		-w "$TMP/$name" -P "$TMP/$name.pid" -m "${KAMAILIO_SHM_MB:-1024}" -M "${KAMAILIO_PKG_MB:-16}" >"$TMP/$name.log" 2>&1 &
 	STARTED+=($!)
 	SPID[$name]=$(wait_pidfile "$TMP/$name.pid") || die "$name did not start: $(tail -5 "$TMP/$name.log")"
 	wait_listening "$port" "${SPID[$name]}" || die "$name not listening on $port"
