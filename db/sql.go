@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -41,6 +42,46 @@ type sqlBackend struct {
 	db   *sql.DB // writes, and reads on the servers
 	rdb  *sql.DB // reads (SQLite's reader pool; db elsewhere)
 	down outage
+
+	// stmts are the prepared SELECTs, by SQL text: modules run the same
+	// few queries for every request (auth_db's credentials, permissions'
+	// trusted rows), and preparing one costs more than running it
+	// (SQLite parses and plans it each time).
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt
+}
+
+// maxPreparedQueries bounds the statement cache: queries built from
+// changing column lists do not grow it without end.
+const maxPreparedQueries = 256
+
+// queryStmt returns the prepared statement for q, preparing it on first
+// use; nil when it cannot be prepared or the cache is full (the caller
+// then runs q directly).
+func (b *sqlBackend) queryStmt(ctx context.Context, q string) *sql.Stmt {
+	b.stmtMu.RLock()
+	st := b.stmts[q]
+	b.stmtMu.RUnlock()
+	if st != nil {
+		return st
+	}
+	b.stmtMu.Lock()
+	defer b.stmtMu.Unlock()
+	if st = b.stmts[q]; st != nil {
+		return st
+	}
+	if len(b.stmts) >= maxPreparedQueries {
+		return nil
+	}
+	st, err := b.rdb.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if b.stmts == nil {
+		b.stmts = map[string]*sql.Stmt{}
+	}
+	b.stmts[q] = st
+	return st
 }
 
 func openSQL(ctx context.Context, u URL) (*sqlBackend, error) {
@@ -146,6 +187,12 @@ func (b *sqlBackend) Placeholder(i int) string { return b.d.placeholder(i) }
 func (b *sqlBackend) Quote(id string) string   { return b.d.quote(id) }
 
 func (b *sqlBackend) close() error {
+	b.stmtMu.Lock()
+	for _, st := range b.stmts {
+		st.Close()
+	}
+	b.stmts = nil
+	b.stmtMu.Unlock()
 	err := b.db.Close()
 	if b.rdb != b.db {
 		if e := b.rdb.Close(); err == nil {
@@ -174,7 +221,12 @@ func (b *sqlBackend) Query(ctx context.Context, table string, cols []string, whe
 	if err != nil {
 		return nil, &Error{URL: b.u.String(), Table: table, Op: "query", Err: err}
 	}
-	rows, err := b.rdb.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	if st := b.queryStmt(ctx, q); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = b.rdb.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, b.fail("query", table, err)
 	}
