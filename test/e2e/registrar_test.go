@@ -349,7 +349,7 @@ func TestRegistrar10kUsers(t *testing.T) {
 
 // TestRegistrarRestart: registrations survive a restart with db_mode 1
 // (killed with SIGKILL right after the 200) and db_mode 2 (killed after
-// its flush interval), on SQLite, MariaDB and PostgreSQL.
+// its flush interval), on SQLite, MariaDB, PostgreSQL and db_text.
 func TestRegistrarRestart(t *testing.T) {
 	backends := []struct {
 		name string
@@ -358,6 +358,7 @@ func TestRegistrarRestart(t *testing.T) {
 		{"sqlite", func(t *testing.T) string { return dbtest.SQLite(t) }},
 		{"mysql", func(t *testing.T) string { return dbtest.MySQL(t) }},
 		{"postgres", func(t *testing.T) string { return dbtest.Postgres(t) }},
+		{"text", func(t *testing.T) string { return dbtest.Text(t) }},
 	}
 	for _, be := range backends {
 		for _, mode := range []int{1, 2} {
