@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -89,8 +90,10 @@ type Listener struct {
 
 	udp     []*net.UDPConn
 	udpNext atomic.Uint32
-	ln      net.Listener // TCP, TLS, WS, WSS
-	srv     *http.Server // WS, WSS
+	udpRaw  []syscall.RawConn // l.udp's raw connections (Linux), nil elsewhere
+	udpV6   bool              // the UDP sockets are IPv6 (dual-stack)
+	ln      net.Listener      // TCP, TLS, WS, WSS
+	srv     *http.Server      // WS, WSS
 	sctp    *sctpSocket
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -50,6 +51,8 @@ func (m *Manager) bindUDP(ctx context.Context, l *Listener) error {
 		// Best effort: room for bursts. The kernel caps it at rmem_max.
 		_ = c.SetReadBuffer(4 << 20)
 	}
+	l.udpRaw = rawConns(l.udp)
+	l.udpV6 = !l.addr.Addr().Is4()
 	return nil
 }
 
@@ -74,8 +77,18 @@ func (m *Manager) readUDP(l *Listener, c *net.UDPConn) {
 	buf := make([]byte, max+1)
 	p := &Packet{Proto: ProtoUDP, Local: l.addr, Listener: l}
 	errs := 0
+	raw, rawErr := newRawUDPReader(c, buf)
 	for {
-		n, from, err := c.ReadFromUDPAddrPort(buf)
+		var (
+			n    int
+			from netip.AddrPort
+			err  error
+		)
+		if rawErr == nil {
+			n, from, err = raw.read()
+		} else {
+			n, from, err = c.ReadFromUDPAddrPort(buf)
+		}
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
 				return
@@ -128,11 +141,17 @@ func (m *Manager) sendUDP(t Target, data []byte) error {
 	if l == nil {
 		return fmt.Errorf("transport: send udp %s: %w", t.Addr, ErrNoListener)
 	}
-	c := l.udp[0]
+	i := 0
 	if len(l.udp) > 1 {
-		c = l.udp[int(l.udpNext.Add(1))%len(l.udp)]
+		i = int(l.udpNext.Add(1)) % len(l.udp)
 	}
-	if _, err := c.WriteToUDPAddrPort(data, t.Addr); err != nil {
+	var err error
+	if l.udpRaw != nil {
+		err = writeRawUDP(l.udpRaw[i], data, t.Addr, l.udpV6)
+	} else {
+		_, err = l.udp[i].WriteToUDPAddrPort(data, t.Addr)
+	}
+	if err != nil {
 		return fmt.Errorf("transport: send udp %s from %s: %w", t.Addr, l.addr, err)
 	}
 	return nil
