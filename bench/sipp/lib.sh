@@ -1,7 +1,19 @@
-# Shared by the SIPp benchmark scripts (run.sh: OPTIONS; calls.sh: calls).
-# Sourced after the caller has set its environment defaults (WORKERS,
-# MAX_SECONDS, KEEP, KAMAILIO, SIPP, OLELO_BIN, OLELO_REF, OUT) and HERE/ROOT.
-# It creates TMP, installs the cleanup trap and defines the helpers.
+# Shared by the SIPp benchmark scripts (run.sh: OPTIONS; calls.sh: calls;
+# register.sh: registrations; dispatcher.sh: load balancing). Sourced after
+# the caller has set HERE, ROOT and its own defaults (RATES, STEP_SECONDS,
+# REPEATS, MAX_SECONDS ...); the settings every script shares get their
+# defaults here (documented in run.sh). It creates TMP, installs the
+# cleanup trap and defines the helpers.
+: "${WORKERS:=2}"
+: "${SERVERS:=olelo kamailio}"
+: "${STOP_RETRANS_PCT:=1}"
+: "${QUIET_WAIT:=120}"
+: "${QUIET_PCT:=10}"
+: "${KEEP:=0}"
+: "${KAMAILIO:=kamailio}"
+: "${SIPP:=sipp}"
+: "${OLELO_BIN:=}"
+: "${OLELO_REF:=}"
 CLK_TCK=$(getconf CLK_TCK)
 
 TMP=$(mktemp -d /tmp/olelo-sipp.XXXXXX)
@@ -279,7 +291,7 @@ run_step() {
 	fi
 	if ((ok + failed < count)); then failed=$((count - ok)); fi
 	local rt
-	rt=$(cat "$dir"/*_rtt.csv 2>/dev/null | awk -F';' '$3 == 1 { print $2 }' | sort -n | awk '
+	rt=$( (cat "$dir"/*_rtt.csv 2>/dev/null || true) | awk -F';' '$3 == 1 { print $2 }' | sort -n | awk '
 		{ v[NR] = $1; sum += $1 }
 		END {
 			if (NR == 0) { print "-\t-\t-"; exit }
@@ -297,10 +309,22 @@ run_step() {
 		}'
 }
 
+# step_summary LINE: the log line for one results line of run_step
+# (a script with its own run_step and HEADER defines its own).
+step_summary() {
+	echo "$1" | awk -F'\t' '{ printf "%-8s rate %5d rep %d: failed %d retrans %d drops %d achieved %d/s cpu %.1f us/call rss %d kB rt mean %s ms p99 %s ms (quiet before: %s%% busy)", $1, $2, $3, $6, $7, $17, $8, $10, $19, $11, $12, $18 }'
+}
+
+# SUMMARY_COLS: the HEADER columns whose medians the summary shows.
+SUMMARY_COLS=(calls failed retrans achieved_cps cpu_us_per_call rt_mean_ms rt_p99_ms rt_max_ms
+	sipp_cpu_s load1 server_udp_drops pre_busy_pct server_rss_kb)
+
 # run_steps: the measurement proper, for the servers already started
 # (SERVERS, SPORT, SPID): every rate of RATES, REPEATS times, servers
-# interleaved; then the summary (medians) and each server's highest
-# clean rate.
+# interleaved, stepping a server no further after a rate with a failed
+# call or too many retransmissions (columns 4, 6 and 7 of every HEADER:
+# requests, failed, retrans); then the summary (medians of SUMMARY_COLS)
+# and each server's highest clean rate.
 run_steps() {
 RESULTS=$OUT/results.tsv
 echo "$HEADER" >"$RESULTS"
@@ -316,7 +340,7 @@ for rate in $RATES; do
 			quiet=$(wait_quiet)
 			line=$(run_step "$srv" "$rate" $((rate * STEP_SECONDS)) "$TMP/$srv-$rate-$rep" "$rep" "$quiet")
 			echo "$line" >>"$RESULTS"
-			log "$(echo "$line" | awk -F'\t' '{ printf "%-8s rate %5d rep %d: failed %d retrans %d drops %d achieved %d/s cpu %.1f us/call rss %d kB rt mean %s ms p99 %s ms (quiet before: %s%% busy)", $1, $2, $3, $6, $7, $17, $8, $10, $19, $11, $12, $18 }')"
+			log "$(step_summary "$line")"
 			if ! kill -0 "${SPID[$srv]}" 2>/dev/null; then
 				log "$srv died: $(tail -5 "${SLOG[$srv]}")"
 				STOPPED[$srv]=died
@@ -332,11 +356,14 @@ for rate in $RATES; do
 	done
 done
 
-summarise "$RESULTS" calls failed retrans achieved_cps cpu_us_per_call rt_mean_ms rt_p99_ms rt_max_ms \
-	sipp_cpu_s load1 server_udp_drops pre_busy_pct server_rss_kb >"$OUT/summary.tsv"
+summarise "$RESULTS" "${SUMMARY_COLS[@]}" >"$OUT/summary.tsv"
+# Stop the servers first, so that their logs include the shutdown lines
+# (olelo logs its request/response/drop counters there).
 stop_started
 for srv in $SERVERS; do
 	cp "${SLOG[$srv]}" "$OUT/$srv.log" 2>/dev/null || true
+	n=$(grep -ciE 'error|panic|warn' "${SLOG[$srv]}" 2>/dev/null || true)
+	log "$srv log: $(wc -l <"${SLOG[$srv]}") lines, ${n:-0} with error/panic/warn (copied to $OUT/$srv.log)"
 done
 echo
 column -t -s $'\t' "$OUT/summary.tsv" 2>/dev/null || cat "$OUT/summary.tsv"

@@ -6,13 +6,14 @@
 #   RATES="2000 5000" REPEATS=1 bench/sipp/run.sh
 #
 # Servers (same number of UDP workers, WORKERS, default 2):
-#   olelo     go build ./cmd/olelo; olelo -l udp:127.0.0.1:PORT -n WORKERS
-#             (the built-in responder: OPTIONS -> 200, others -> 501;
-#             -n = UDP reader goroutines, each on its own SO_REUSEPORT socket;
-#             GOMAXPROCS is left at its default, the number of CPUs)
-#   olelo-cfg (not in the default SERVERS) olelo running the same
-#             kamailio-options.cfg as Kamailio, through its script engine:
+#   olelo     go build ./cmd/olelo; olelo running the same kamailio-options.cfg
+#             as Kamailio, through its script engine:
 #             olelo -f bench/sipp/kamailio-options.cfg -A KPORT=PORT -n WORKERS
+#             (-n = UDP reader goroutines, each on its own SO_REUSEPORT
+#             socket; GOMAXPROCS is left at its default, the number of CPUs).
+#             Sections 3's tables A-C were measured with olelo's former
+#             built-in responder (no config), which olelo no longer has:
+#             `olelo` without -f now runs its registrar configuration.
 #   kamailio  kamailio -f bench/sipp/kamailio-options.cfg -n WORKERS -DD -E
 #             (sl_send_reply 200 to OPTIONS, 501 to others; -n = UDP
 #             worker processes sharing one socket, plus Kamailio's own
@@ -52,7 +53,7 @@
 #   REPEATS      repeats of each point (default 3; the summary shows medians)
 #   WORKERS      UDP workers of each server (default 2)
 #   CLIENTS      concurrent SIPp processes (default 1)
-#   SERVERS      which servers (default "olelo kamailio"; also olelo-cfg)
+#   SERVERS      which servers (default "olelo kamailio")
 #   MAX_SECONDS  overall time limit (default 1800)
 #   STOP_RETRANS_PCT  see above (default 1)
 #   QUIET_WAIT, QUIET_PCT  see above (defaults 120 s, 10 %)
@@ -71,18 +72,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 RATES=${RATES:-"2000 5000 10000 20000 30000 40000 50000 60000"}
 STEP_SECONDS=${STEP_SECONDS:-10}
 REPEATS=${REPEATS:-3}
-WORKERS=${WORKERS:-2}
 CLIENTS=${CLIENTS:-1}
-SERVERS=${SERVERS:-"olelo kamailio"}
 MAX_SECONDS=${MAX_SECONDS:-1800}
-STOP_RETRANS_PCT=${STOP_RETRANS_PCT:-1}
-QUIET_WAIT=${QUIET_WAIT:-120}
-QUIET_PCT=${QUIET_PCT:-10}
-KEEP=${KEEP:-0}
-KAMAILIO=${KAMAILIO:-kamailio}
-SIPP=${SIPP:-sipp}
-OLELO_BIN=${OLELO_BIN:-}
-OLELO_REF=${OLELO_REF:-}
 
 
 # shellcheck source=lib.sh
@@ -152,7 +143,7 @@ run_step() {
 	# Calls SIPp never finished (killed by timeout) are failures too.
 	if ((ok + failed < count)); then failed=$((count - ok)); fi
 	local rt
-	rt=$(cat "$dir"/c*/*_rtt.csv 2>/dev/null | awk -F';' '$3 == 1 { print $2 }' | sort -n | awk '
+	rt=$( (cat "$dir"/c*/*_rtt.csv 2>/dev/null || true) | awk -F';' '$3 == 1 { print $2 }' | sort -n | awk '
 		{ v[NR] = $1; sum += $1 }
 		END {
 			if (NR == 0) { print "-\t-\t-\t-"; exit }
@@ -177,15 +168,10 @@ for srv in $SERVERS; do
 	case $srv in
 	olelo)
 		port=$(free_port)
-		start_olelo olelo "$port" -l "udp:127.0.0.1:$port"
-		;;
-	olelo-cfg)
-		# olelo running the same routing config as Kamailio.
-		port=$(free_port)
 		build_olelo
-		timeout 30 "$OLELO" check -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" >"$TMP/olelo-cfg-check.log" 2>&1 ||
-			die "olelo check failed: $(tail -5 "$TMP/olelo-cfg-check.log")"
-		start_olelo olelo-cfg "$port" -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" -DD -E
+		timeout 30 "$OLELO" check -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" >"$TMP/olelo-check.log" 2>&1 ||
+			die "olelo check failed: $(tail -5 "$TMP/olelo-check.log")"
+		start_olelo olelo "$port" -f "$HERE/kamailio-options.cfg" -A "KPORT=$port" -DD -E
 		;;
 	kamailio)
 		port=$(free_port)
@@ -198,48 +184,11 @@ for srv in $SERVERS; do
 	run_step "$srv" 1000 2000 "$TMP/warmup-$srv" >/dev/null
 done
 
-RESULTS=$OUT/results.tsv
-echo "$HEADER" >"$RESULTS"
-declare -A STOPPED
-for rate in $RATES; do
-	for rep in $(seq 1 "$REPEATS"); do
-		for srv in $SERVERS; do
-			[[ -n ${STOPPED[$srv]:-} ]] && continue
-			if ((SECONDS > MAX_SECONDS)); then
-				log "time limit (${MAX_SECONDS}s) reached, stopping"
-				break 3
-			fi
-			quiet=$(wait_quiet)
-			line=$(run_step "$srv" "$rate" $((rate * STEP_SECONDS)) "$TMP/$srv-$rate-$rep" "$rep" "$quiet")
-			echo "$line" >>"$RESULTS"
-			log "$(echo "$line" | awk -F'\t' '{ printf "%-8s rate %6d rep %d: failed %d retrans %d drops %d (sipp %d) achieved %d/s cpu %.2f us/req rt mean %s ms max %s ms quiet before: %s%% busy (load %s)", $1, $2, $3, $6, $7, $18, $20, $8, $10, $11, $14, $19, "'"$(cut -d' ' -f1 /proc/loadavg)"'" }')"
-			if ! kill -0 "${SPID[$srv]}" 2>/dev/null; then
-				log "$srv died: $(tail -5 "${SLOG[$srv]}")"
-				STOPPED[$srv]=died
-			fi
-		done
-	done
-	for srv in $SERVERS; do
-		if awk -F'\t' -v s="$srv" -v r="$rate" -v pct="$STOP_RETRANS_PCT" \
-			'$1 == s && $2 == r && ($6 > 0 || $7 > $4 * pct / 100) { f = 1 } END { exit !f }' "$RESULTS"; then
-			[[ -z ${STOPPED[$srv]:-} ]] && log "$srv had failed calls or more than $STOP_RETRANS_PCT% retransmissions at $rate/s: not stepping further"
-			STOPPED[$srv]=${STOPPED[$srv]:-failures}
-		fi
-	done
-done
+# The log line of a step, for run.sh's HEADER; and the summary's columns.
+step_summary() {
+	echo "$1" | awk -F'\t' '{ printf "%-8s rate %6d rep %d: failed %d retrans %d drops %d (sipp %d) achieved %d/s cpu %.2f us/req rt mean %s ms max %s ms quiet before: %s%% busy (load %s)", $1, $2, $3, $6, $7, $18, $20, $8, $10, $11, $14, $19, "'"$(cut -d' ' -f1 /proc/loadavg)"'" }'
+}
+SUMMARY_COLS=(requests failed retrans achieved_cps cpu_us_per_req rt_mean_ms rt_p50_ms rt_p99_ms rt_max_ms
+	sipp_cpu_s load1 server_udp_drops pre_busy_pct sipp_udp_drops)
 
-summarise "$RESULTS" requests failed retrans achieved_cps cpu_us_per_req rt_mean_ms rt_p50_ms rt_p99_ms rt_max_ms \
-	sipp_cpu_s load1 server_udp_drops pre_busy_pct sipp_udp_drops >"$OUT/summary.tsv"
-# Stop the servers first, so that their logs include the shutdown lines
-# (olelo logs its request/response/drop counters there).
-stop_started
-for srv in $SERVERS; do
-	cp "${SLOG[$srv]}" "$OUT/$srv.log" 2>/dev/null || true
-	n=$(grep -ciE 'error|panic|warn' "${SLOG[$srv]}" 2>/dev/null || true)
-	log "$srv log: $(wc -l <"${SLOG[$srv]}") lines, ${n:-0} with error/panic/warn (copied to $OUT/$srv.log)"
-done
-log "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-column -t -s $'\t' "$OUT/summary.tsv" 2>/dev/null || cat "$OUT/summary.tsv"
-echo
-echo "raw results: $RESULTS"
+run_steps
