@@ -71,7 +71,8 @@ func prepareBuiltinDB(ctx context.Context, o *options, log *slog.Logger) error {
 		return fmt.Errorf("built-in config: database: %w", err)
 	}
 	defer conn.Close()
-	if err := db.CreateTables(ctx, conn, "version", "subscriber", "location"); err != nil {
+	// usrloc creates its location table itself on an SQLite database.
+	if err := db.CreateTables(ctx, conn, "version", "subscriber"); err != nil {
 		return fmt.Errorf("built-in config: creating tables in %s: %w", conn.URL(), err)
 	}
 	log.Info("built-in config", "domain", o.defineOr("DOMAIN", "localhost"), "db", conn.URL())

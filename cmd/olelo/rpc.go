@@ -75,12 +75,11 @@ func startRPC(o *options, log *slog.Logger, ctrl *controller, c *core.Core, tm *
 	stats.Add(func() map[string]uint64 { return coreStats(c.Stats()) })
 	stats.Add(func() map[string]uint64 {
 		out := map[string]uint64{}
-		if e := ctrl.current(); e != nil {
-			for _, name := range e.Modules() {
-				if p, ok := e.Instance(name).(rpc.StatsProvider); ok {
-					for k, v := range p.Statistics() {
-						out[k] = v
-					}
+		e := ctrl.current()
+		for _, name := range e.Modules() {
+			if p, ok := e.Instance(name).(rpc.StatsProvider); ok {
+				for k, v := range p.Statistics() {
+					out[k] = v
 				}
 			}
 		}
@@ -106,20 +105,12 @@ func startRPC(o *options, log *slog.Logger, ctrl *controller, c *core.Core, tm *
 	coreMethods := rpc.CoreMethods(cc)
 	d = rpc.NewDispatcher(log,
 		func() []module.RPC { return coreMethods },
-		func() []module.RPC {
-			if e := ctrl.current(); e != nil {
-				return e.RPCs()
-			}
-			return nil
-		})
+		func() []module.RPC { return ctrl.current().RPCs() })
 	rpc.Install(d)
 	tm.SetHTTPHandler(xhttpHandler{ctrl})
 
 	lc := rpc.ListenConfig{Token: o.rpcToken, Log: log}
-	var ctl *ctlmod.Instance
-	if e := ctrl.current(); e != nil {
-		ctl, _ = e.Instance("ctl").(*ctlmod.Instance)
-	}
+	ctl, _ := ctrl.current().Instance("ctl").(*ctlmod.Instance)
 	explicit := true
 	switch {
 	case o.rpcAddr == "off" || o.rpcAddr == "none":
@@ -146,10 +137,8 @@ func startRPC(o *options, log *slog.Logger, ctrl *controller, c *core.Core, tm *
 			lc.Token = ctl.RPCToken
 		}
 	}
-	if e := ctrl.current(); e != nil {
-		if j, ok := e.Instance("jsonrpcs").(interface{ Pretty() bool }); ok {
-			lc.Pretty = j.Pretty()
-		}
+	if j, ok := ctrl.current().Instance("jsonrpcs").(interface{ Pretty() bool }); ok {
+		lc.Pretty = j.Pretty()
 	}
 	var servers []*rpc.Server
 	closeAll := func() {
@@ -312,10 +301,7 @@ type xhttpHandler struct{ ctrl *controller }
 
 func (h xhttpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := h.ctrl.current()
-	var x *xhttp.Instance
-	if e != nil {
-		x, _ = e.Instance("xhttp").(*xhttp.Instance)
-	}
+	x, _ := e.Instance("xhttp").(*xhttp.Instance)
 	if x == nil {
 		http.Error(w, "Not Found (no xhttp module loaded)", http.StatusNotFound)
 		return

@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/olelo-sip/olelo/core"
-	"github.com/olelo-sip/olelo/module"
 	_ "github.com/olelo-sip/olelo/modules/all"
 	tlsmod "github.com/olelo-sip/olelo/modules/tls"
 	"github.com/olelo-sip/olelo/script"
@@ -112,11 +111,7 @@ func tlsConfig(specs []transport.ListenSpec, engine *script.Engine) (*transport.
 		if !s.Proto.Secure() {
 			continue
 		}
-		var inst module.Instance
-		if engine != nil {
-			inst = engine.Instance("tls")
-		}
-		t, ok := inst.(*tlsmod.Instance)
+		t, ok := engine.Instance("tls").(*tlsmod.Instance)
 		if !ok {
 			return nil, fmt.Errorf("listen %s needs the tls module: loadmodule \"tls.so\" with its certificate and private_key modparams", s)
 		}

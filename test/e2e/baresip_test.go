@@ -17,26 +17,6 @@ import (
 	"time"
 )
 
-// startDefault starts olelo with its built-in configuration (no -f) on a
-// free port, with its database in a temp dir, and returns it with the
-// database URL (for olelo ctl).
-func startDefault(t *testing.T, args ...string) (*server, string) {
-	t.Helper()
-	s := startOlelo(t, args...)
-	return s, s.dbURL
-}
-
-// ctl runs `olelo ctl ARGS...` against the database at dbURL.
-func ctl(t *testing.T, dbURL string, args ...string) string {
-	t.Helper()
-	all := append([]string{"ctl", "--db", dbURL}, args...)
-	out, err := exec.Command(oleloBin, all...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("olelo %s: %v\n%s", strings.Join(all, " "), err, out)
-	}
-	return string(out)
-}
-
 // baresip is one running baresip user agent, driven through its ctrl_tcp
 // module (netstring-framed JSON commands and events).
 type baresip struct {
@@ -257,10 +237,10 @@ func (b *baresip) eventTypes() []string {
 // registers.
 func TestBaresipCallThroughDefaultConfig(t *testing.T) {
 	lookPath(t, "baresip", "baresip")
-	s, dbURL := startDefault(t)
-	ctl(t, dbURL, "add", "alice", "correct-horse-1")
-	ctl(t, dbURL, "add", "bob", "battery-staple-2")
-	ctl(t, dbURL, "add", "carol", "the-real-password")
+	s := startOlelo(t)
+	mustOlelo(t, "ctl", "--db", s.dbURL, "add", "alice", "correct-horse-1")
+	mustOlelo(t, "ctl", "--db", s.dbURL, "add", "bob", "battery-staple-2")
+	mustOlelo(t, "ctl", "--db", s.dbURL, "add", "carol", "the-real-password")
 
 	proxy := fmt.Sprintf(";outbound=\"sip:%s\";regint=60", s.addr)
 	alice := startBaresip(t, "alice", "<sip:alice@localhost>;auth_pass=correct-horse-1"+proxy)

@@ -187,7 +187,7 @@ func startDSEnv(t *testing.T, kind serverKind, alg int, gws []*dsGW, defines ...
 // code of each call by Call-ID.
 func (e *dsEnv) callKeyed(t *testing.T, key, cid string, calls, rate, limit int) map[string]int {
 	t.Helper()
-	uac := writeScenario(t, "uac_keyed.xml", uacKeyed)
+	uac := writeFile(t, "uac_keyed.xml", uacKeyed)
 	dir := t.TempDir()
 	trace := filepath.Join(dir, "msg.log")
 	args := []string{"-sf", uac, "-key", "key", key, "-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)),
@@ -397,7 +397,7 @@ func TestDispatcherCallLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	long := writeScenario(t, "uac_long.xml", strings.Replace(string(b), `<pause milliseconds="100" />`, `<pause milliseconds="6000" />`, 1))
+	long := writeFile(t, "uac_long.xml", strings.Replace(string(b), `<pause milliseconds="100" />`, `<pause milliseconds="6000" />`, 1))
 	call := func(scenario string, calls int) error {
 		dir := t.TempDir()
 		out, err := runPeer(t, 40*time.Second, e.sipp, e.s.addr, "-sf", scenario, "-s", "bob", "-i", "127.0.0.1",
@@ -433,7 +433,7 @@ func TestDispatcherCallLoad(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// Both gateways full: the script's 404.
-	rejected := writeScenario(t, "uac_rejected.xml", uacRejected)
+	rejected := writeFile(t, "uac_rejected.xml", uacRejected)
 	if err := call(rejected, 3); err != nil {
 		t.Errorf("calls over maxload did not get the script's 404: %v", err)
 	}
@@ -465,7 +465,7 @@ func TestDispatcherParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow := writeScenario(t, "uas_slow.xml", strings.Replace(string(b), `<pause milliseconds="100" />`, `<pause milliseconds="1000" />`, 1))
+	slow := writeFile(t, "uas_slow.xml", strings.Replace(string(b), `<pause milliseconds="100" />`, `<pause milliseconds="1000" />`, 1))
 	for _, kind := range []serverKind{oleloServer, kamailioServer} {
 		t.Run(string(kind), func(t *testing.T) {
 			for _, order := range [][2]string{{slow, "uas_cancelled.xml"}, {"uas_cancelled.xml", slow}} {

@@ -59,7 +59,7 @@ func TestDispatcherDB(t *testing.T) {
 	url := dsDB(t)
 	p1, p2 := freePort(t), freePort(t)
 	gw1 := startGateway(t, ctx, sipp, "uas_answer.xml", p1, 4)
-	ctl(t, url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p1), "0", "0", "", "gateway one")
+	mustOlelo(t, "ctl", "--db", url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p1), "0", "0", "", "gateway one")
 	sock := "unix:" + filepath.Join(t.TempDir(), "ctl")
 	s := startOlelo(t, "-f", example("dispatcher.cfg"), "-A", fmt.Sprintf("DS_DB_URL=%q", url), "--rpc", sock)
 	out, _, _ := oleloRPC(t, sock, "dispatcher.list")
@@ -70,12 +70,12 @@ func TestDispatcherDB(t *testing.T) {
 	dsCalls(t, sipp, s.addr, 2, s.log)
 
 	gw2 := startGateway(t, ctx, sipp, "uas_answer.xml", p2, 2)
-	ctl(t, url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p2))
+	mustOlelo(t, "ctl", "--db", url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p2))
 	// Not applied before the reload.
 	if out, _, _ := oleloRPC(t, sock, "dispatcher.list"); strings.Contains(out, fmt.Sprint(p2)) {
 		t.Errorf("the new gateway is in use before the reload:\n%s", out)
 	}
-	if got := ctl(t, url, "--rpc", sock, "dispatcher", "reload"); !strings.Contains(got, "successfully reloaded") {
+	if got := mustOlelo(t, "ctl", "--db", url, "--rpc", sock, "dispatcher", "reload"); !strings.Contains(got, "successfully reloaded") {
 		t.Fatalf("olelo ctl dispatcher reload: %s", got)
 	}
 	if out, _, _ := oleloRPC(t, sock, "dispatcher.list"); !strings.Contains(out, fmt.Sprint(p2)) {
@@ -88,7 +88,7 @@ func TestDispatcherDB(t *testing.T) {
 
 	// A row that does not load (unresolvable host): the reload fails and
 	// says why; the old sets stay.
-	ctl(t, url, "dispatcher", "add", "1", "sip:no-such-host.invalid")
+	mustOlelo(t, "ctl", "--db", url, "dispatcher", "add", "1", "sip:no-such-host.invalid")
 	if out, errOut, code := oleloRPC(t, sock, "dispatcher.reload"); code == 0 || !strings.Contains(out+errOut, "no-such-host.invalid") {
 		t.Errorf("failing reload: code %d %s %s", code, out, errOut)
 	}
@@ -111,7 +111,7 @@ func TestDispatcherDBKamailio(t *testing.T) {
 			for i := range 2 {
 				p := freePort(t)
 				gws = append(gws, startGateway(t, ctx, sipp, "uas_answer.xml", p, 2))
-				ctl(t, url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p), "0", fmt.Sprint(i))
+				mustOlelo(t, "ctl", "--db", url, "dispatcher", "add", "1", fmt.Sprintf("sip:127.0.0.1:%d", p), "0", fmt.Sprint(i))
 			}
 			s := startServer(t, kind, example("dispatcher.cfg"), fmt.Sprintf("DS_DB_URL=%q", url))
 			dsCalls(t, sipp, s.addr, 4, s.log)

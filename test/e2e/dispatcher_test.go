@@ -38,23 +38,13 @@ type dsFlow struct {
 	want     []int
 }
 
-// scenario writes a SIPp scenario into a temporary folder.
-func writeScenario(t *testing.T, name, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // uasReject answers every INVITE with code and takes the ACK.
 func uasReject(t *testing.T, code int, reason string) string {
 	b, err := os.ReadFile(filepath.Join("testdata", "callflow", "uas_busy.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return writeScenario(t, fmt.Sprintf("uas_%d.xml", code), strings.Replace(string(b), "486 Busy Here", fmt.Sprintf("%d %s", code, reason), 1))
+	return writeFile(t, fmt.Sprintf("uas_%d.xml", code), strings.Replace(string(b), "486 Busy Here", fmt.Sprintf("%d %s", code, reason), 1))
 }
 
 const uacRejected = `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -204,7 +194,7 @@ func runDispatch(t *testing.T, kind serverKind, f dsFlow) []int {
 }
 
 func dispatchFlows(t *testing.T) []dsFlow {
-	rejected := writeScenario(t, "uac_rejected.xml", uacRejected)
+	rejected := writeFile(t, "uac_rejected.xml", uacRejected)
 	return []dsFlow{
 		{name: "round robin alternates over two gateways", calls: 10, uac: "uac_call.xml",
 			gateways: []dsGateway{{"uas_answer.xml", 5, 0}, {"uas_answer.xml", 5, 0}},
@@ -253,7 +243,7 @@ func TestDispatcherProbing(t *testing.T) {
 	defer cancel()
 	port := freePort(t)
 	gw := fmt.Sprintf("sip:127.0.0.1:%d", port)
-	options := writeScenario(t, "uas_options.xml", uasOptions)
+	options := writeFile(t, "uas_options.xml", uasOptions)
 	gctx, stopGW := context.WithCancel(ctx)
 	startGateway(t, gctx, sipp, options, port, 100000)
 	listFile := filepath.Join(t.TempDir(), "dispatcher.list")
@@ -285,7 +275,7 @@ func TestDispatcherProbing(t *testing.T) {
 		t.Errorf("dst-down event route did not run:\n%s", lastLines(s.log(), 20))
 	}
 	// No destination is up: the script answers 404.
-	rejected := writeScenario(t, "uac_rejected.xml", uacRejected)
+	rejected := writeFile(t, "uac_rejected.xml", uacRejected)
 	dir := t.TempDir()
 	if out, err := runPeer(t, 20*time.Second, sipp, s.addr, "-sf", rejected, "-s", "bob", "-i", "127.0.0.1",
 		"-p", fmt.Sprint(freePort(t)), "-t", "u1", "-m", "1", "-nostdin", "-timeout", "10s", "-timeout_error",

@@ -171,15 +171,6 @@ const inviteAuthScenario = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `
 
-func writeFile(t *testing.T, name, text string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // part8DB makes the database of the part 8 configs the way the post
 // does, with olelo's tools: the tables (kamdbctl create), two subscribers
 // (kamctl add) and the carrier 127.0.0.2 in address group 200, any port

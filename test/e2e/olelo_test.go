@@ -239,6 +239,17 @@ func exchange(conn net.Conn, msg []byte, timeout time.Duration) (string, error) 
 	return line, nil
 }
 
+// writeFile writes text (a config, a SIPp scenario ...) to a file named
+// name in a temporary folder and returns its path.
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // lookPath skips the test when a peer program is not installed.
 func lookPath(t testing.TB, prog, pkg string) string {
 	t.Helper()

@@ -16,8 +16,8 @@ import (
 // answering afterwards.
 func TestSvcrackFindsNothing(t *testing.T) {
 	bin := lookPath(t, "svcrack", "sipvicious")
-	s, dbURL := startDefault(t)
-	ctl(t, dbURL, "add", "alice", "Tr0ub4dor&3-correct-horse")
+	s := startOlelo(t)
+	mustOlelo(t, "ctl", "--db", s.dbURL, "add", "alice", "Tr0ub4dor&3-correct-horse")
 
 	var words []string
 	for _, w := range []string{"alice", "password", "123456", "secret", "admin", "1234", "letmein", "qwerty", "alice123", "olelo"} {
