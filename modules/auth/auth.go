@@ -328,11 +328,8 @@ func (m *Instance) Challenge(c *module.Ctx, realm string, flags int, proxy bool)
 
 // reply sends a reply with the extra header line hdr.
 func (m *Instance) reply(c *module.Ctx, code int, reason, hdr string) int {
-	if c.Tx != nil && m.ForceStateless == 0 {
-		if hdr != "" {
-			sl.AppendToReply(c, hdr)
-		}
-		return c.Tx.TReply(c, code, reason)
+	if m.ForceStateless == 0 {
+		return sl.SendReply(c, code, reason, hdr)
 	}
 	if err := sl.Reply(c, code, reason, &sip.ReplyOptions{Headers: []byte(hdr)}); err != nil {
 		logger(c).Error("auth: cannot send reply", "code", code, "err", err)

@@ -147,29 +147,14 @@ func (m *Instance) save(c *module.Ctx, t *usrloc.Table, flags int, uri string) i
 		logger(c).Info("registrar: REGISTER refused", "code", rerr.code, "reason", rerr.text)
 		h := "P-Registrar-Error: " + rerr.text + "\r\n" + rerr.headers
 		if flags&saveNoReply == 0 {
-			m.reply(c, rerr.code, rerr.reason, h)
+			sl.SendReply(c, rerr.code, rerr.reason, h)
 		}
 		return rerr.ret
 	}
 	if flags&saveNoReply == 0 {
-		m.reply(c, 200, "OK", hdrs)
+		sl.SendReply(c, 200, "OK", hdrs)
 	}
 	return res
-}
-
-// reply sends the REGISTER's reply: through the transaction when the
-// request has one, else statelessly.
-func (m *Instance) reply(c *module.Ctx, code int, reason, headers string) {
-	if c.Tx != nil {
-		if headers != "" {
-			sl.AppendToReply(c, headers)
-		}
-		c.Tx.TReply(c, code, reason)
-		return
-	}
-	if err := sl.Reply(c, code, reason, &sip.ReplyOptions{Headers: []byte(headers)}); err != nil {
-		logger(c).Error("registrar: cannot send the reply", "code", code, "err", err)
-	}
 }
 
 // process checks the REGISTER, applies it to the table and returns the

@@ -166,6 +166,26 @@ func runReply(c *module.Ctx, args []*module.Arg) int {
 	return send(c, int(code), reason)
 }
 
+// SendReply replies to the request of c with extra header lines
+// (each ending in CRLF; "" for none), as send_reply does: through the
+// request's transaction when this run has one (tm sets Ctx.Tx), else
+// statelessly. It returns a script code: 1 sent, -1 not. Modules that
+// answer a request themselves (auth's challenges, registrar's replies)
+// send through it.
+func SendReply(c *module.Ctx, code int, reason, headers string) int {
+	if c.Tx != nil {
+		if headers != "" {
+			AppendToReply(c, headers)
+		}
+		return c.Tx.TReply(c, code, reason)
+	}
+	if err := Reply(c, code, reason, &sip.ReplyOptions{Headers: []byte(headers)}); err != nil {
+		logger(c).Error("sl: cannot send the reply", "code", code, "err", err)
+		return -1
+	}
+	return 1
+}
+
 // runSendReply is send_reply: stateful when the message has a
 // transaction in this run (tm sets Ctx.Tx), else stateless.
 func runSendReply(c *module.Ctx, args []*module.Arg) int {
