@@ -3,6 +3,7 @@ package script
 import (
 	"bufio"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -302,13 +303,18 @@ func socketString(a *SocketAddr) string {
 		b.WriteString(a.Proto + ":")
 	}
 	host := func(h string) string {
-		if strings.Contains(h, ":") {
-			return "[" + h + "]"
+		if ip, err := netip.ParseAddr(h); err == nil {
+			if ip.Is6() {
+				return "[" + h + "]"
+			}
+			return h
 		}
-		if h == "" || strings.ContainsAny(h, " \t\"") {
-			return quoteString(h)
+		if isPlainHost(h) {
+			return h
 		}
-		return h
+		// Anything else came from a quoted string (alias="!"); a string
+		// is always a valid host, so quote it back.
+		return quoteString(h)
 	}
 	if len(a.Hosts) == 1 {
 		b.WriteString(host(a.Hosts[0]))
@@ -329,6 +335,27 @@ func socketString(a *SocketAddr) string {
 		}
 	}
 	return b.String()
+}
+
+// isPlainHost reports whether h reads back as the same host name when
+// written bare: words of letters, digits and '_' joined by single dots or
+// dashes (sip.example.com, my-host, 1and1.com). Anything else can only have
+// come from one string token (the lexer joins adjacent strings), so quoting
+// it never makes two strings meet.
+func isPlainHost(h string) bool {
+	word := 0
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case isLetter(c) || isDigit(c):
+			word++
+		case (c == '.' || c == '-') && word > 0:
+			word = 0
+		default:
+			return false
+		}
+	}
+	return word > 0
 }
 
 // isPlainName reports whether a route name can be written without quotes.
