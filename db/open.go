@@ -104,10 +104,11 @@ type sqlHandle struct {
 	sqlBackend *sqlBackend
 }
 
-func (h *sqlHandle) SQL() *sql.DB              { return h.sqlBackend.SQL() }
-func (h *sqlHandle) Dialect() string           { return h.sqlBackend.Dialect() }
-func (h *sqlHandle) Placeholder(i int) string  { return h.sqlBackend.Placeholder(i) }
-func (h *sqlHandle) Quote(ident string) string { return h.sqlBackend.Quote(ident) }
+func (h *sqlHandle) SQL() *sql.DB               { return h.sqlBackend.SQL() }
+func (h *sqlHandle) Dialect() string            { return h.sqlBackend.Dialect() }
+func (h *sqlHandle) Placeholder(i int) string   { return h.sqlBackend.Placeholder(i) }
+func (h *sqlHandle) Quote(ident string) string  { return h.sqlBackend.Quote(ident) }
+func (h *sqlHandle) Generation() (uint64, bool) { return h.sqlBackend.Generation() }
 
 // backendOf returns the backend behind a Conn opened by Open.
 func backendOf(c Conn) (backend, error) {

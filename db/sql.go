@@ -42,6 +42,7 @@ type sqlBackend struct {
 	db   *sql.DB // writes, and reads on the servers
 	rdb  *sql.DB // reads (SQLite's reader pool; db elsewhere)
 	down outage
+	wal  *walWatcher // SQLite only; nil when commits cannot be watched
 
 	// stmts are the prepared SELECTs, by SQL text: modules run the same
 	// few queries for every request (auth_db's credentials, permissions'
@@ -108,7 +109,8 @@ func openSQL(ctx context.Context, u URL) (*sqlBackend, error) {
 			b.db.Close()
 			return nil, err
 		}
-		b.rdb.SetMaxOpenConns(8)
+		b.rdb.SetMaxOpenConns(9) // 8 and the watcher's pinned one
+		b.wal = newWALWatcher(ctx, b.rdb, u.Path)
 		return b, nil
 	case "mysql":
 		cfg := mysql.NewConfig()
@@ -180,6 +182,9 @@ func openSQL(ctx context.Context, u URL) (*sqlBackend, error) {
 	return b, nil
 }
 
+// Generation implements ChangeWatcher.
+func (b *sqlBackend) Generation() (uint64, bool) { return b.wal.Generation() }
+
 func (b *sqlBackend) URL() string              { return b.u.String() }
 func (b *sqlBackend) SQL() *sql.DB             { return b.db }
 func (b *sqlBackend) Dialect() string          { return b.d.name }
@@ -193,12 +198,14 @@ func (b *sqlBackend) close() error {
 	}
 	b.stmts = nil
 	b.stmtMu.Unlock()
+	b.wal.release()
 	err := b.db.Close()
 	if b.rdb != b.db {
 		if e := b.rdb.Close(); err == nil {
 			err = e
 		}
 	}
+	b.wal.closeFile()
 	return err
 }
 

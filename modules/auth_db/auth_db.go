@@ -35,15 +35,14 @@ func (m *Instance) Authorize(c *module.Ctx, realm, table string, proxy bool) (in
 			// The HA1 of "user@domain" is a different value: ha1b.
 			col = m.PasswordColumn2
 		}
-		where := []db.Cond{db.Eq(m.UserColumn, cr.User)}
+		k := credKey{table: table, col: col, user: cr.User}
 		if m.UseDomain != 0 {
-			dom := cr.Domain
-			if dom == "" {
-				dom = cr.Realm
+			k.domain, k.byDomain = cr.Domain, true
+			if k.domain == "" {
+				k.domain = cr.Realm
 			}
-			where = append(where, db.Eq(m.DomainColumn, dom))
 		}
-		r, code := m.fetch(c, table, col, where)
+		r, code := m.fetch(c, k)
 		if code != 0 {
 			return nil, code
 		}
@@ -63,13 +62,28 @@ func (m *Instance) Authorize(c *module.Ctx, realm, table string, proxy bool) (in
 	return code, cr
 }
 
-// fetch queries the row of one subscriber: col first, then the
-// load_credentials columns. code is 0, auth.UserUnknown or auth.Error.
-func (m *Instance) fetch(c *module.Ctx, table, col string, where []db.Cond) (db.Row, int) {
+// fetch returns the row of one subscriber: k.col first, then the
+// load_credentials columns, from the cache while the database is
+// unchanged, else from the database. code is 0, auth.UserUnknown or
+// auth.Error.
+func (m *Instance) fetch(c *module.Ctx, k credKey) (db.Row, int) {
+	gen, cacheable := m.cache.generation()
+	if cacheable {
+		if row, hit := m.cache.get(gen, k); hit {
+			if row == nil {
+				return nil, auth.UserUnknown
+			}
+			return row, 0
+		}
+	}
 	cols := make([]string, 0, 1+len(m.creds))
-	cols = append(cols, col)
+	cols = append(cols, k.col)
 	for _, cr := range m.creds {
 		cols = append(cols, cr.column)
+	}
+	where := []db.Cond{db.Eq(m.UserColumn, k.user)}
+	if k.byDomain {
+		where = append(where, db.Eq(m.DomainColumn, k.domain))
 	}
 	ctx := c.Context
 	if ctx == nil {
@@ -77,15 +91,22 @@ func (m *Instance) fetch(c *module.Ctx, table, col string, where []db.Cond) (db.
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	rows, err := m.conn.Query(ctx, table, cols, where, "")
+	rows, err := m.conn.Query(ctx, k.table, cols, where, "")
 	if err != nil {
-		logger(c).Error("auth_db: query failed", "table", table, "err", err)
+		logger(c).Error("auth_db: query failed", "table", k.table, "err", err)
 		return nil, auth.Error
 	}
-	if len(rows) == 0 {
+	var row db.Row
+	if len(rows) > 0 {
+		row = rows[0]
+	}
+	if cacheable {
+		m.cache.put(gen, k, row)
+	}
+	if row == nil {
 		return nil, auth.UserUnknown
 	}
-	return rows[0], 0
+	return row, 0
 }
 
 // setAVPs loads the load_credentials columns of row (from index first)
@@ -146,11 +167,11 @@ func (m *Instance) IsSubscriber(c *module.Ctx, uri, table string, flags int) int
 		logger(c).Error("auth_db: is_subscriber: bad uri", "uri", uri, "err", err)
 		return auth.Error
 	}
-	where := []db.Cond{db.Eq(m.UserColumn, string(u.User))}
+	k := credKey{table: table, col: m.UserColumn, user: string(u.User)}
 	if flags&1 != 0 {
-		where = append(where, db.Eq(m.DomainColumn, string(u.Host)))
+		k.domain, k.byDomain = string(u.Host), true
 	}
-	row, code := m.fetch(c, table, m.UserColumn, where)
+	row, code := m.fetch(c, k)
 	switch code {
 	case auth.UserUnknown:
 		return -2

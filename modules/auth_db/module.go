@@ -25,6 +25,7 @@ func init() {
 			return &Instance{
 				DBURL: DefaultDBURL, UserColumn: "username", DomainColumn: "domain",
 				PasswordColumn: "ha1", PasswordColumn2: "ha1b", VersionTable: 1,
+				CredentialsCache: DefaultCredentialsCache,
 			}
 		},
 	})
@@ -42,10 +43,14 @@ type Instance struct {
 	LoadCredentials   string `modparam:"load_credentials"`
 	VersionTable      int    `modparam:"version_table"`
 	ForceGenerateAVPs int    `modparam:"force_generate_avps"`
+	// CredentialsCache is olelo's own: how many subscriber rows to keep
+	// while the database is unchanged (SQLite only; 0: always query).
+	CredentialsCache int `modparam:"credentials_cache"`
 
 	auth  *auth.Instance
 	creds []credential // parsed load_credentials
 	conn  db.Conn
+	cache *credCache // nil: every lookup queries
 
 	mu     sync.Mutex
 	tables []string // constant table names used by the script (version check)
@@ -118,6 +123,7 @@ func (m *Instance) Start(ctx context.Context, h module.Host) error {
 		return fmt.Errorf("auth_db: %w", err)
 	}
 	m.conn = conn
+	m.cache = newCredCache(conn, m.CredentialsCache)
 	if m.VersionTable == 0 {
 		return nil
 	}

@@ -156,6 +156,47 @@ func TestCtlSubscriberAuthenticates(t *testing.T) {
 	}
 }
 
+// TestCtlChangesApplyWhileRunning: subscribers changed by `olelo ctl`
+// (another process) while the server runs apply to the next request:
+// olelo keeps credentials read from SQLite only while the database is
+// unchanged (auth_db credentials_cache), so it must answer as Kamailio,
+// which has no cache, does. Also for a user first looked up unknown.
+func TestCtlChangesApplyWhileRunning(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "ha1.cfg")
+	if err := os.WriteFile(cfg, []byte(ha1Cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []serverKind{oleloServer, kamailioServer} {
+		t.Run(fmt.Sprint(kind), func(t *testing.T) {
+			url := "sqlite:///" + filepath.Join(t.TempDir(), "live.db")
+			mustOlelo(t, "db", "create", "--db", url)
+			mustOlelo(t, "ctl", "--db", url, "add", "alice@example.com", "first")
+			s := startServer(t, kind, cfg, fmt.Sprintf("DBURL=\"%s\"", url))
+			u := newDigestUA(t, s.addr)
+			try := func(user, password string, want int) {
+				t.Helper()
+				ch := u.send("REGISTER", user, "")
+				if ch.code != 401 {
+					t.Fatalf("REGISTER %s without credentials: %d", user, ch.code)
+				}
+				if got := u.send("REGISTER", user, credentials(ch, "REGISTER", user, password, "00000001")).code; got != want {
+					t.Errorf("REGISTER %s with %q: %d, want %d; log:\n%s", user, password, got, want, lastLines(s.log(), 20))
+				}
+			}
+			try("alice", "first", 200)
+			try("alice", "first", 200) // a second time: from olelo's cache
+			try("carol", "c4rol", 401) // unknown: challenged again
+			mustOlelo(t, "ctl", "--db", url, "passwd", "alice@example.com", "second")
+			mustOlelo(t, "ctl", "--db", url, "add", "carol@example.com", "c4rol")
+			try("alice", "first", 403)
+			try("alice", "second", 200)
+			try("carol", "c4rol", 200)
+			mustOlelo(t, "ctl", "--db", url, "rm", "alice@example.com")
+			try("alice", "second", 401)
+		})
+	}
+}
+
 // TestCtlAddressAndDispatcher: address and dispatcher entries added by
 // `olelo ctl` are in the tables with Kamailio's columns and shown back;
 // bad arguments give a clear error and exit 2 or 1.
