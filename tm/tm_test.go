@@ -723,3 +723,49 @@ func TestRemap503(t *testing.T) {
 		t.Fatalf("sent %q", l)
 	}
 }
+
+// TestTimerGoroutineParks checks that the running timer goroutine sleeps
+// while no timer is pending, wakes for the first one set, and that
+// packets (Lookup) advance the wheel themselves: a transaction answered
+// while the goroutine is parked is still deleted after its wait timer.
+func TestTimerGoroutineParks(t *testing.T) {
+	s := &fakeSender{}
+	m := New(Config{Tick: 2 * time.Millisecond, T1: time.Millisecond, T2: 4 * time.Millisecond, WaitTimer: 20 * time.Millisecond}, s, &fakeHooks{})
+	m.Start()
+	defer m.Stop()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("not within 5 s: %s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	parked := func() bool {
+		m.wheel.mu.Lock()
+		defer m.wheel.mu.Unlock()
+		return m.wheel.parked
+	}
+	waitFor("parked on an empty wheel", parked)
+	for round := 0; round < 3; round++ {
+		raw := strings.Replace(invite, "z9hG4bK776asdhds", fmt.Sprintf("z9hG4bKpark%d", round), 1)
+		req := parse(t, raw)
+		tx, err := m.NewTx(req.Message, req.Bytes(), info(), DefaultTimers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Reply(context.Background(), 404, "Not Found", nil)
+		tx.Unlock()
+		if parked() {
+			t.Fatal("still parked with a timer pending")
+		}
+		// A retransmission looked up meanwhile pokes the wheel.
+		if tx, _ := m.Lookup(req.Message); tx != nil {
+			tx.Unlock()
+		}
+		waitFor("the answered transaction deleted", func() bool { return m.Len() == 0 })
+		waitFor("parked again", parked)
+	}
+}

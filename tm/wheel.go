@@ -36,6 +36,11 @@ type wheel struct {
 	mask  int64
 	now   int64 // last tick processed
 	fired []fired
+
+	n      int          // timers linked
+	parked bool         // the timer goroutine sleeps until a timer is set
+	clock  func() int64 // the current tick, to catch up after parking
+	wake   func()       // wakes the parked timer goroutine
 }
 
 type fired struct {
@@ -63,8 +68,19 @@ func (w *wheel) set(t *timer, d int64) {
 		d = 1
 	}
 	w.mu.Lock()
+	wake := false
 	if t.linked {
 		t.prev.next, t.next.prev = t.next, t.prev
+	} else {
+		w.n++
+	}
+	if w.parked {
+		// Nothing is linked while parked, so the ticks slept through
+		// can be skipped: the new timer counts from now.
+		w.parked, wake = false, true
+		if now := w.clock(); now > w.now {
+			w.now = now
+		}
 	}
 	t.gen++
 	t.expire = w.now + d
@@ -74,6 +90,29 @@ func (w *wheel) set(t *timer, d int64) {
 	h.prev = t
 	t.linked = true
 	w.mu.Unlock()
+	if wake {
+		w.wake()
+	}
+}
+
+// setWake installs (or, with nils, removes) the clock and the wakeup
+// that let the timer goroutine park while the wheel is empty.
+func (w *wheel) setWake(clock func() int64, wake func()) {
+	w.mu.Lock()
+	w.clock, w.wake, w.parked = clock, wake, false
+	w.mu.Unlock()
+}
+
+// park reports whether the wheel is empty, and if so marks it parked: the
+// next set calls wake. Checking and marking under one lock is what keeps
+// a timer set at the same moment from being slept through.
+func (w *wheel) park() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n == 0 && w.wake != nil {
+		w.parked = true
+	}
+	return w.parked
 }
 
 // stop disarms t; a firing already collected is ignored (gen changes).
@@ -82,6 +121,7 @@ func (w *wheel) stop(t *timer) {
 	if t.linked {
 		t.prev.next, t.next.prev = t.next, t.prev
 		t.next, t.prev, t.linked = nil, nil, false
+		w.n--
 	}
 	t.gen++
 	w.mu.Unlock()
@@ -100,6 +140,9 @@ func (w *wheel) armed(t *timer) bool {
 func (w *wheel) advance(now int64) []fired {
 	w.mu.Lock()
 	w.fired = w.fired[:0]
+	if w.n == 0 && now > w.now {
+		w.now = now // nothing to fire in the ticks between
+	}
 	for w.now < now {
 		w.now++
 		h := &w.slots[w.now&w.mask]
@@ -108,6 +151,7 @@ func (w *wheel) advance(now int64) []fired {
 			if t.expire <= w.now {
 				t.prev.next, t.next.prev = t.next, t.prev
 				t.next, t.prev, t.linked = nil, nil, false
+				w.n--
 				w.fired = append(w.fired, fired{t, t.gen})
 			}
 			t = next
