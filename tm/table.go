@@ -254,8 +254,8 @@ func (m *Manager) Start() {
 // handling a packet) once a tick has passed since the last advance, and
 // pushes the timer goroutine's next wakeup a tick further. Under traffic
 // the timer goroutine then never wakes: each wakeup of an idle thread
-// costs more CPU than the timers it runs, and at 200 calls/s the 50
-// wakeups a second were a sixth of the CPU per call.
+// costs more CPU than the timers it runs (and, as the goroutine blocks on
+// its timer again, one more to wake the netpoller).
 func (m *Manager) poke() {
 	if !m.running.Load() {
 		return
@@ -266,7 +266,10 @@ func (m *Manager) poke() {
 	}
 	if m.tick != nil && el-m.lastAdv.Load() >= m.tickNs {
 		m.advanceLocked(time.Duration(el))
-		m.tick.Reset(m.cfg.Tick)
+		// Two ticks: the next poke comes one tick from now, and must
+		// come before this timer fires for the goroutine to stay asleep.
+		// Without packets, a timer runs at most a tick late.
+		m.tick.Reset(2 * m.cfg.Tick)
 	}
 	m.advMu.Unlock()
 }

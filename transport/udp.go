@@ -80,14 +80,18 @@ func (m *Manager) readUDP(l *Listener, c *net.UDPConn) {
 	raw, rawErr := newRawUDPReader(c, buf)
 	for {
 		var (
-			n    int
+			data []byte
 			from netip.AddrPort
 			err  error
 		)
 		if rawErr == nil {
-			n, from, err = raw.read()
+			data, from, err = raw.read()
 		} else {
+			var n int
 			n, from, err = c.ReadFromUDPAddrPort(buf)
+			if n > 0 {
+				data = buf[:n]
+			}
 		}
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
@@ -101,14 +105,14 @@ func (m *Manager) readUDP(l *Listener, c *net.UDPConn) {
 			continue
 		}
 		errs = 0
-		if n > max {
+		if len(data) > max {
 			m.log.Debug("transport: udp datagram too large, dropped", "listen", l.String(), "remote", from.String(), "max", max)
 			continue
 		}
-		if onlyWhitespace(buf[:n]) {
+		if onlyWhitespace(data) {
 			continue // keep-alive
 		}
-		p.Data = buf[:n]
+		p.Data = data
 		p.Remote = unmapAP(from)
 		m.deliver(p)
 		p.Data = nil

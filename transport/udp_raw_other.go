@@ -18,8 +18,8 @@ func newRawUDPReader(*net.UDPConn, []byte) (*rawUDPReader, error) {
 	return nil, errors.ErrUnsupported
 }
 
-func (*rawUDPReader) read() (int, netip.AddrPort, error) {
-	return 0, netip.AddrPort{}, errors.ErrUnsupported
+func (*rawUDPReader) read() ([]byte, netip.AddrPort, error) {
+	return nil, netip.AddrPort{}, errors.ErrUnsupported
 }
 
 func rawConns([]*net.UDPConn) []syscall.RawConn { return nil }
