@@ -36,14 +36,10 @@ type mmsghdr struct {
 // call (recvmmsg), each into its own buffer. Its read function is made
 // once, so that a read allocates nothing.
 //
-// It also saves the system call that would only say "nothing more"
-// (EAGAIN): when a recvmmsg returns fewer datagrams than it had room
-// for, the socket's queue was empty at that moment, and every datagram
-// that arrives later raises a new edge on the netpoller (Go registers
-// sockets edge-triggered, and a UDP socket signals each arrival). So the
-// reader then waits for that edge straight away. At low rates, where
-// each datagram wakes the reader on its own, this is one system call in
-// two.
+// It cannot skip the call that finds the queue empty (EAGAIN) after a
+// short batch: RawConn.Read clears the readiness the netpoller recorded
+// before it calls the read function, so a datagram that arrived while the
+// previous one was being handled would wait for the next one.
 type rawUDPReader struct {
 	rc    syscall.RawConn
 	bufs  [udpBatch][]byte
@@ -51,8 +47,7 @@ type rawUDPReader struct {
 	iovs  [udpBatch]unix.Iovec
 	addrs [udpBatch]syscall.RawSockaddrInet6 // large enough for either family
 
-	n, next int  // datagrams in hdrs, and the next one to hand out
-	drained bool // the last recvmmsg found the queue empty after it
+	n, next int // datagrams in hdrs, and the next one to hand out
 	errno   syscall.Errno
 	fn      func(fd uintptr) bool
 }
@@ -79,10 +74,6 @@ func newRawUDPReader(c *net.UDPConn, buf []byte) (*rawUDPReader, error) {
 		h.SetIovlen(1)
 	}
 	r.fn = func(fd uintptr) bool {
-		if r.drained {
-			r.drained = false
-			return false // the queue was empty: wait for the next arrival
-		}
 		for i := range r.hdrs {
 			r.hdrs[i].hdr.Namelen = uint32(unsafe.Sizeof(r.addrs[i]))
 			r.hdrs[i].hdr.Flags = 0
@@ -96,7 +87,6 @@ func newRawUDPReader(c *net.UDPConn, buf []byte) (*rawUDPReader, error) {
 				return false // nothing waiting: park on the netpoller
 			}
 			r.n, r.next, r.errno = int(n), 0, e
-			r.drained = e == 0 && int(n) < udpBatch
 			return true
 		}
 	}

@@ -5,14 +5,16 @@ package transport
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestRawUDPReaderBatches reads bursts larger and smaller than one
-// recvmmsg batch, and a datagram that arrives after the reader found
-// the queue empty (it then waits without a system call, so a lost edge
-// would show here as a read that never returns).
+// recvmmsg batch, a queue of several batches left from before the first
+// read, and datagrams that arrive while the previous one is being
+// handled (a reader that trusted the netpoller's readiness there would
+// wait for a datagram that is already queued).
 func TestRawUDPReaderBatches(t *testing.T) {
 	srv, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -53,6 +55,9 @@ func TestRawUDPReaderBatches(t *testing.T) {
 			if err != nil {
 				return
 			}
+			if strings.HasPrefix(string(data), "slow") {
+				time.Sleep(20 * time.Millisecond) // handling it
+			}
 		}
 	}()
 	expect := func(want string) {
@@ -80,5 +85,12 @@ func TestRawUDPReaderBatches(t *testing.T) {
 		}
 		// The reader is now waiting on an empty queue.
 		time.Sleep(20 * time.Millisecond)
+	}
+	// One at a time, each sent while the reader handles the one before.
+	for i := 0; i < 5; i++ {
+		if _, err := cli.Write([]byte(fmt.Sprintf("slow #%d", i))); err != nil {
+			t.Fatal(err)
+		}
+		expect(fmt.Sprintf("slow #%d", i))
 	}
 }
