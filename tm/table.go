@@ -250,13 +250,16 @@ func (m *Manager) Start() {
 	}()
 }
 
-// poke advances the wheel from a goroutine that is awake anyway (one
-// handling a packet) once a tick has passed since the last advance, and
-// pushes the timer goroutine's next wakeup a tick further. Under traffic
-// the timer goroutine then never wakes: each wakeup of an idle thread
-// costs more CPU than the timers it runs (and, as the goroutine blocks on
-// its timer again, one more to wake the netpoller).
-func (m *Manager) poke() {
+// Poke advances the wheel from a goroutine that is awake anyway (one
+// about to handle a packet) once a tick has passed since the last
+// advance, and pushes the timer goroutine's next wakeup further out.
+// Under traffic the timer goroutine then never wakes: each wakeup of an
+// idle thread costs more CPU than the timers it runs (and, as the
+// goroutine blocks on its timer again, one more to wake the netpoller).
+// Poke runs due timers inline, so the caller must hold no transaction:
+// the tm module calls it before routing a request and before matching a
+// reply.
+func (m *Manager) Poke() {
 	if !m.running.Load() {
 		return
 	}
@@ -408,7 +411,6 @@ func (m *Manager) cshardOf(id uint64) *cshard {
 // Retransmission. A CANCEL is looked up as itself (its own transaction);
 // use LookupInvite for the INVITE it cancels.
 func (m *Manager) Lookup(req *sip.Message) (*Tx, Match) {
-	m.poke()
 	var kb [256]byte
 	key, ok := appendKey(kb[:0], req, req.Method(), req.MethodBytes())
 	if !ok {
@@ -612,7 +614,6 @@ func (m *Manager) appendBranch(dst []byte, id uint64, idx int) []byte {
 // LookupReply finds the client transaction a reply belongs to: the
 // transaction locked and the branch index, or nil.
 func (m *Manager) LookupReply(resp *sip.Message) (*Tx, int) {
-	m.poke()
 	v, err := resp.TopVia()
 	if err != nil {
 		return nil, 0

@@ -94,7 +94,19 @@ func (m *Instance) HandleReply(ctx context.Context, resp *core.Msg) bool {
 	if mgr == nil {
 		return false
 	}
+	mgr.Poke()
 	return mgr.HandleReply(ctx, resp)
+}
+
+// PreRoute implements module.PreRouter: before a request is routed (no
+// transaction held yet) the timer wheel may advance here instead of
+// waking its own goroutine (see txn.Manager.Poke). It never consumes the
+// request.
+func (m *Instance) PreRoute(*module.Ctx) bool {
+	if mgr := m.Manager(); mgr != nil {
+		mgr.Poke()
+	}
+	return true
 }
 
 func (m *Instance) timers() txn.Timers {
