@@ -41,14 +41,13 @@
 // fr_inv_timer per branch, the whole-transaction lifetime standing for
 // Timer C, and the wait timer that deletes a completed transaction) are
 // intrusive entries in the transaction and its branches, linked into
-// one hashed timing wheel (or driven by a test calling Advance with a
-// fake clock). Under traffic the packets advance it (Poke, called by the
-// tm module before it routes a request or matches a reply, with no
-// transaction held); a timer goroutine takes over when packets stop, and
-// parks while no timer is pending, so an idle proxy wakes no thread.
-// Arming a timer is a list insert
-// under the wheel's mutex: no goroutine, no time.AfterFunc, no
-// allocation per transaction. Firing takes the transaction's lock and
+// one hashed timing wheel. Under traffic the packets advance it (Poke,
+// called by the tm module before it routes a request or matches a reply,
+// with no transaction held); a timer goroutine takes over when packets
+// stop, and parks while no timer is pending, so an idle proxy wakes no
+// thread. Tests drive it with Advance and a fake clock. Arming a timer is
+// a list insert under the wheel's mutex: no goroutine, no
+// time.AfterFunc, no allocation per transaction. Firing takes the transaction's lock and
 // checks a generation number, so a timer stopped or re-armed after it
 // was collected does nothing.
 //
