@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/olelo-sip/olelo/module"
 	"github.com/olelo-sip/olelo/sip"
@@ -44,25 +45,147 @@ const (
 
 func skip(flags int) bool { return flags&(flagInactive|flagDisabled) != 0 }
 
+// xrec is one record of the failover list: a destination and the group
+// it was selected from (ds_select_routes mixes groups in one list).
+type xrec struct {
+	grp int
+	alg int
+	d   *dest
+}
+
+// selection is what the groups of one call share (Kamailio's select
+// state): ds_select_dst selects from one group, ds_select_routes from
+// group after group into the same failover list.
+type selection struct {
+	mode  int    // what a group sets: modeDst, modeDomain or modeXAVP
+	limit int    // failover records at most (the chosen one of a group always goes in)
+	recs  []xrec // the failover list so far
+	set   bool   // a group has set $du or the R-URI: the next ones only add records
+}
+
+// unlimited is the failover limit when none is given (or 0).
+const unlimited = int(^uint(0) >> 1)
+
 // selectDst is ds_select_dst / ds_select_domain / ds_select: 1 selected,
-// -1 no such set, no active destination, or $du already set with
-// force_dst 0.
+// -1 no such set, no active destination, or $du set with force_dst 0.
 func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int) int {
+	if limit <= 0 {
+		limit = unlimited
+	}
+	st := &selection{mode: mode, limit: limit}
+	rc := m.selectGroup(c, setID, alg, st)
+	if rc < 0 {
+		return rc
+	}
+	m.storeXAVP(c, st.recs, true)
+	return rc
+}
+
+// selectRoutes is ds_select_routes(rules, mode [, limit]): rules
+// "set=alg;set=alg..." are tried in turn; the first group that yields a
+// destination sets $du ('d' or '0'), the R-URI host ('r' or '1') or
+// nothing ('x' or '2'), the later ones only add their records to the
+// failover list, which the limit caps over all groups (the chosen
+// destination of each group is added even past it, as in Kamailio). A
+// group that is missing or has no usable destination is passed over. 1
+// when a group selected, else -1 (also for a bad rule or mode).
+func (m *Instance) selectRoutes(c *module.Ctx, rules, mode string, limit int) int {
+	if limit <= 0 {
+		limit = unlimited
+	}
+	st := &selection{limit: limit}
+	rc, got := -1, -1
+	for rest := rules; rest != ""; {
+		var setID, alg int
+		var ok bool
+		if setID, alg, rest, ok = nextRule(rest); !ok {
+			c.Log.Error("dispatcher: bad ds_select_routes rules (want set=alg;set=alg...)", "rules", rules)
+			// What earlier groups selected stays, as in Kamailio.
+			m.storeXAVP(c, st.recs, false)
+			return -1
+		}
+		st.mode = modeXAVP
+		if !st.set {
+			if st.mode, ok = routesMode(mode); !ok {
+				c.Log.Error("dispatcher: bad ds_select_routes mode (want d, r or x)", "mode", mode)
+				m.storeXAVP(c, st.recs, false)
+				return -1
+			}
+		}
+		if rc = m.selectGroup(c, setID, alg, st); rc > 0 {
+			got = rc
+		}
+	}
+	if got < 0 {
+		return rc // the last group's failure
+	}
+	m.storeXAVP(c, st.recs, true)
+	return got
+}
+
+// nextRule reads one "set=alg" of ds_select_routes and returns the rest
+// after its ';'. Like Kamailio it takes digits only and a missing number
+// as 0 ("1" is set 1 with algorithm 0).
+func nextRule(s string) (setID, alg int, rest string, ok bool) {
+	i := 0
+	num := func(stop byte) (int, bool) {
+		n := 0
+		for ; i < len(s) && s[i] != stop; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			if n < 1<<30 { // a larger id matches no set anyway
+				n = n*10 + int(s[i]-'0')
+			}
+		}
+		if i < len(s) {
+			i++ // the stop character
+		}
+		return n, true
+	}
+	if setID, ok = num('='); !ok {
+		return 0, 0, "", false
+	}
+	if alg, ok = num(';'); !ok {
+		return 0, 0, "", false
+	}
+	return setID, alg, s[i:], true
+}
+
+// routesMode reads the mode of ds_select_routes by its first character.
+func routesMode(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	switch s[0] {
+	case '0', 'd', 'D':
+		return modeDst, true
+	case '1', 'r', 'R':
+		return modeDomain, true
+	case '2', 'x', 'X':
+		return modeXAVP, true
+	}
+	return 0, false
+}
+
+// selectGroup selects from one group (Kamailio's ds_manage_routes): it
+// applies the chosen destination as st.mode says, adds branches for
+// algorithm 12, and appends the group's failover records to st. 1, or
+// -1 when the set is missing, nothing is usable, or $du is set with
+// force_dst 0.
+func (m *Instance) selectGroup(c *module.Ctx, setID, alg int, st *selection) int {
 	l := m.data.Load()
 	if l == nil {
+		return -1
+	}
+	if st.mode == modeDst && m.ForceDst == 0 && c.DstURI != "" {
+		c.Log.Error("dispatcher: destination already set ($du) and force_dst is 0")
 		return -1
 	}
 	s := l.byID[setID]
 	if s == nil || len(s.dests) == 0 {
 		c.Log.Debug("dispatcher: destination set not found", "set", setID)
 		return -1
-	}
-	if mode == modeDst && m.ForceDst == 0 && c.DstURI != "" {
-		c.Log.Error("dispatcher: destination already set ($du) and force_dst is 0")
-		return -1
-	}
-	if limit <= 0 {
-		limit = 1000
 	}
 	// The hash input is read outside the set's lock.
 	var hash uint32
@@ -115,6 +238,10 @@ func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int)
 		c.Log.Error("dispatcher: algorithm 10 needs xavp_dst")
 		return -1
 	}
+	var now time.Time
+	if alg == algOverload {
+		now = m.clock()
+	}
 
 	s.mu.Lock()
 	n := len(s.dests)
@@ -122,7 +249,7 @@ func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int)
 	switch {
 	case hashed:
 		idx = int(hash % uint32(n))
-	case alg == algRoundRobin:
+	case alg == algRoundRobin, alg == algOverload:
 		idx = s.last % n
 	case alg == algRandom:
 		idx = rand.IntN(n)
@@ -150,14 +277,12 @@ func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int)
 			return -1
 		}
 	case alg == algLatency:
-		return m.selectLatency(c, s, limit, mode) // unlocks s
+		return m.selectLatency(c, s, st) // unlocks s
 	case alg == algPrioRR:
 		idx = 0
 		if samePriority(s) {
 			idx = s.last % n
 		}
-	case alg == algOverload:
-		idx = s.last % n
 	case alg == algParallel:
 		idx = 0
 	default:
@@ -167,15 +292,21 @@ func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int)
 	if useDef {
 		idx %= n - 1
 	}
+	// Overload control passes over a destination like a state does, but
+	// only for algorithm 64 (and it uses up a slot of the skipped one).
+	unusable := func(i int) bool {
+		d := s.dests[i]
+		return skip(d.flags) || (alg == algOverload && d.oc.skip(now))
+	}
 	start := idx
-	for skip(s.dests[idx].flags) {
+	for unusable(idx) {
 		if useDef {
 			idx = (idx + 1) % (n - 1)
 		} else {
 			idx = (idx + 1) % n
 		}
 		if idx == start {
-			if useDef && !skip(s.dests[n-1].flags) {
+			if useDef && !unusable(n-1) {
 				idx = n - 1
 				break
 			}
@@ -194,41 +325,44 @@ func (m *Instance) selectDst(c *module.Ctx, setID, alg int, limit int, mode int)
 	chosen := s.dests[idx]
 	var branches []*dest
 	if alg == algParallel {
-		for _, d := range s.dests[idx+1:] {
+		// Only ds_select keeps the chosen one out of $du: it is a
+		// branch like the others then.
+		from := idx + 1
+		if st.mode == modeXAVP {
+			from = idx
+		}
+		for _, d := range s.dests[from:] {
 			if !skip(d.flags) {
 				branches = append(branches, d)
 			}
 		}
-	}
-	var order []*dest
-	if m.Flags&dsFailoverOn != 0 && alg != algParallel {
-		order = failoverOrder(s, idx, limit, alg, useDef)
+	} else if m.Flags&dsFailoverOn != 0 && m.XAVPDst != "" {
+		st.recs = appendFailover(st.recs, s, idx, st.limit, alg, useDef)
 	}
 	s.mu.Unlock()
 
-	if mode != modeXAVP {
-		applyDest(c, chosen, mode)
+	if st.mode != modeXAVP {
+		applyDest(c, chosen, st.mode)
+		st.set = true
 	}
 	for _, d := range branches {
 		b := module.Branch{URI: c.RequestURI(), DstURI: d.uri, Q: -1}
-		if mode == modeDomain {
+		if st.mode == modeDomain {
 			b = module.Branch{URI: withHost(c.RequestURI(), d), Q: -1}
 		}
 		c.Branches = append(c.Branches, b)
 	}
-	if m.Flags&dsFailoverOn != 0 && m.XAVPDst != "" && alg != algParallel {
-		m.fillXAVP(c, setID, alg, order)
-	}
 	return 1
 }
 
-// failoverOrder is the XAVP order: the selected destination, those
-// after it, then those before it, skipping inactive and disabled ones
-// (and, for the call load algorithm, those at their maxload), cut at
-// limit; the default destination last (s.mu held).
-func failoverOrder(s *dset, idx, limit, alg int, useDef bool) []*dest {
+// appendFailover appends a group's failover records to recs: the
+// selected destination (always), then while there are fewer than limit
+// records those after it and those before it, skipping inactive and
+// disabled ones (and, for the call load algorithm, those at their
+// maxload); the default destination last (s.mu held).
+func appendFailover(recs []xrec, s *dset, idx, limit, alg int, useDef bool) []xrec {
 	n := len(s.dests)
-	out := []*dest{s.dests[idx]}
+	add := func(i int) { recs = append(recs, xrec{grp: s.id, alg: alg, d: s.dests[i]}) }
 	usable := func(i int) bool {
 		d := s.dests[i]
 		if skip(d.flags) || (useDef && i == n-1) {
@@ -236,55 +370,66 @@ func failoverOrder(s *dset, idx, limit, alg int, useDef bool) []*dest {
 		}
 		return !(alg == algCallLoad && d.attrs.maxload != 0 && d.dload >= d.attrs.maxload)
 	}
-	for i := idx + 1; i < n && len(out) < limit; i++ {
+	add(idx)
+	for i := idx + 1; i < n && len(recs) < limit; i++ {
 		if usable(i) {
-			out = append(out, s.dests[i])
+			add(i)
 		}
 	}
-	for i := 0; i < idx && len(out) < limit; i++ {
+	for i := 0; i < idx && len(recs) < limit; i++ {
 		if usable(i) {
-			out = append(out, s.dests[i])
+			add(i)
 		}
 	}
-	if useDef && idx != n-1 && len(out) < limit {
-		out = append(out, s.dests[n-1])
+	if useDef && idx != n-1 && len(recs) < limit {
+		add(n - 1)
 	}
-	return out
+	return recs
 }
 
-// fillXAVP replaces the xavp_dst records with order and sets
-// xavp_ctx=>cnt.
-func (m *Instance) fillXAVP(c *module.Ctx, setID, alg int, order []*dest) {
+// storeXAVP replaces the xavp_dst records with recs (there are none
+// with failover off) and, after a successful selection (done), sets
+// xavp_ctx=>cnt to their number, 0 with failover off, as Kamailio does.
+func (m *Instance) storeXAVP(c *module.Ctx, recs []xrec, done bool) {
 	if c.XAVPs == nil {
 		c.XAVPs = map[string][]map[string]module.Value{}
 	}
-	recs := make([]map[string]module.Value, 0, len(order))
-	for _, d := range order {
-		r := map[string]module.Value{
-			"grp": module.IntValue(int64(setID)),
-			"uri": module.StrValue(d.uri),
+	if len(recs) > 0 && m.XAVPDst != "" {
+		list := make([]map[string]module.Value, 0, len(recs))
+		for _, x := range recs {
+			list = append(list, m.xavpRecord(x))
 		}
-		if d.attrs.socket != "" {
-			r["sock"] = module.StrValue(d.attrs.socket)
-			if m.XAVPDstMode&2 != 0 {
-				r["socket"] = module.StrValue(d.attrs.socket)
-			}
-		}
-		if d.attrs.sockname != "" && m.XAVPDstMode&4 != 0 {
-			r["sockname"] = module.StrValue(d.attrs.sockname)
-		}
-		if alg == algCallLoad && d.attrs.duid != "" {
-			r["dstid"] = module.StrValue(d.attrs.duid)
-		}
-		if d.attrs.body != "" && m.XAVPDstMode&1 == 0 {
-			r["attrs"] = module.StrValue(d.attrs.body)
-		}
-		recs = append(recs, r)
+		c.XAVPs[m.XAVPDst] = list
 	}
-	c.XAVPs[m.XAVPDst] = recs
-	if m.XAVPCtx != "" {
+	if done && m.XAVPCtx != "" {
 		c.XAVPs[m.XAVPCtx] = []map[string]module.Value{{"cnt": module.IntValue(int64(len(recs)))}}
 	}
+}
+
+// xavpRecord is one xavp_dst record: grp, uri, and as configured sock,
+// socket, sockname, dstid (algorithm 10) and attrs.
+func (m *Instance) xavpRecord(x xrec) map[string]module.Value {
+	d := x.d
+	r := map[string]module.Value{
+		"grp": module.IntValue(int64(x.grp)),
+		"uri": module.StrValue(d.uri),
+	}
+	if d.attrs.socket != "" {
+		r["sock"] = module.StrValue(d.attrs.socket)
+		if m.XAVPDstMode&2 != 0 {
+			r["socket"] = module.StrValue(d.attrs.socket)
+		}
+	}
+	if d.attrs.sockname != "" && m.XAVPDstMode&4 != 0 {
+		r["sockname"] = module.StrValue(d.attrs.sockname)
+	}
+	if x.alg == algCallLoad && d.attrs.duid != "" {
+		r["dstid"] = module.StrValue(d.attrs.duid)
+	}
+	if d.attrs.body != "" && m.XAVPDstMode&1 == 0 {
+		r["attrs"] = module.StrValue(d.attrs.body)
+	}
+	return r
 }
 
 // applyDest sets $du (and the outbound proxy) or the R-URI host.
@@ -379,9 +524,10 @@ func samePriority(s *dset) bool {
 }
 
 // selectLatency is algorithm 13: from the round-robin start, the active
-// destinations by priority lowered by their estimated latency (s.mu held;
-// unlocked here).
-func (m *Instance) selectLatency(c *module.Ctx, s *dset, limit, mode int) int {
+// destinations by priority lowered by their estimated latency; the
+// failover records follow that order, as many as fit under st.limit
+// (s.mu held; unlocked here).
+func (m *Instance) selectLatency(c *module.Ctx, s *dset, st *selection) int {
 	n := len(s.dests)
 	type cand struct {
 		d   *dest
@@ -412,18 +558,17 @@ func (m *Instance) selectLatency(c *module.Ctx, s *dset, limit, mode int) int {
 		return -1
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].adj > cands[j].adj })
-	if mode != modeXAVP {
-		applyDest(c, cands[0].d, mode)
+	if st.mode != modeXAVP {
+		applyDest(c, cands[0].d, st.mode)
+		st.set = true
 	}
 	if m.Flags&dsFailoverOn != 0 && m.XAVPDst != "" {
-		order := make([]*dest, 0, len(cands))
 		for _, x := range cands {
-			if len(order) >= limit {
+			if len(st.recs) >= st.limit {
 				break
 			}
-			order = append(order, x.d)
+			st.recs = append(st.recs, xrec{grp: s.id, alg: algLatency, d: x.d})
 		}
-		m.fillXAVP(c, s.id, algLatency, order)
 	}
 	return 1
 }

@@ -12,6 +12,50 @@ import (
 	"github.com/olelo-sip/olelo/transport"
 )
 
+// runSelectRoutes is ds_select_routes(rules, mode [, limit]).
+func (m *Instance) runSelectRoutes(c *module.Ctx, args []*module.Arg) int {
+	rules, err := args[0].GetStr(c)
+	if err != nil {
+		return -1
+	}
+	mode, err := args[1].GetStr(c)
+	if err != nil {
+		return -1
+	}
+	limit, err := optInt(c, args, 2)
+	if err != nil {
+		return -1
+	}
+	return m.selectRoutes(c, rules, mode, int(limit))
+}
+
+// optInt returns argument i as an integer, 0 when the call has none.
+func optInt(c *module.Ctx, args []*module.Arg, i int) (int64, error) {
+	if i >= len(args) {
+		return 0, nil
+	}
+	return args[i].GetInt(c)
+}
+
+// runOCSetAttrs is ds_oc_set_attrs(set, uri, rate, interval_ms, seq).
+func (m *Instance) runOCSetAttrs(c *module.Ctx, args []*module.Arg) int {
+	set, err := args[0].GetInt(c)
+	if err != nil {
+		return -1
+	}
+	uri, err := args[1].GetStr(c)
+	if err != nil {
+		return -1
+	}
+	var n [3]int64 // rate, interval, seq
+	for k := range n {
+		if n[k], err = args[2+k].GetInt(c); err != nil {
+			return -1
+		}
+	}
+	return m.ocSetAttrs(int(set), uri, int(n[0]), int(n[1]), int(n[2]))
+}
+
 func (m *Instance) runMarkDst(c *module.Ctx, args []*module.Arg) int {
 	st, err := args[0].GetStr(c)
 	if err != nil {

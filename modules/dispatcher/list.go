@@ -41,6 +41,9 @@ type attrs struct {
 	pingFrom   string
 	pingSocket string
 	obproxy    string
+	// Overload control bounds and initial rate, percentages (algorithm
+	// 64), normalised at load as Kamailio 5.8 does.
+	ocmin, ocmax, ocrate int
 }
 
 // dest is one destination of a set.
@@ -62,6 +65,7 @@ type dest struct {
 	probeCount int
 	dload      int
 	lat        latency
+	oc         overload
 }
 
 // latency is the estimator of ds_ping_latency_stats (ms).
@@ -241,9 +245,38 @@ func parseAttrs(body string) (attrs, error) {
 			a.pingSocket = v
 		case "obproxy":
 			a.obproxy = v
+		case "ocmin":
+			a.ocmin = max(num(), 0) // Kamailio reads them unsigned: "-5" stays 0
+		case "ocmax":
+			a.ocmax = max(num(), 0)
+		case "ocrate":
+			a.ocrate = max(num(), 0)
 		}
 	}
+	a.normaliseOC()
 	return a, nil
+}
+
+// normaliseOC bounds the overload control attributes the way Kamailio
+// 5.8 does at load: ocmax 0 or over 100 is 100, an ocmin over 100 or
+// over ocmax is 0, an ocrate over 100 is 0, then the rate is clamped
+// into [ocmin, ocmax].
+func (a *attrs) normaliseOC() {
+	if a.ocmax > 100 || a.ocmax == 0 {
+		a.ocmax = 100
+	}
+	if a.ocmin > 100 || a.ocmin > a.ocmax {
+		a.ocmin = 0
+	}
+	if a.ocrate > 100 {
+		a.ocrate = 0
+	}
+	a.ocrate = a.clampRate(a.ocrate)
+}
+
+// clampRate bounds an overload control rate into [ocmin, ocmax].
+func (a *attrs) clampRate(r int) int {
+	return min(max(r, a.ocmin), a.ocmax)
 }
 
 // newDest checks and resolves one entry.
@@ -261,6 +294,7 @@ func newDest(ctx context.Context, e entry, resolver *net.Resolver) (*dest, error
 		return nil, fmt.Errorf("%s: %v", e.where, err)
 	}
 	d := &dest{uri: uri, priority: e.priority, attrs: a, desc: e.desc, flags: e.flags, port: u.Port}
+	d.oc.setRate(a.ocrate)
 	d.host = strings.Trim(string(u.Host), "[]")
 	if len(u.Transport) > 0 {
 		if d.proto, err = transport.ParseProto(string(u.Transport)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/olelo-sip/olelo/db"
 	"github.com/olelo-sip/olelo/module"
@@ -104,6 +105,7 @@ type Instance struct {
 	cancel   context.CancelFunc
 	loopDone chan struct{}
 	ctx      context.Context
+	now      func() time.Time // nil: time.Now (tests step the clock)
 }
 
 // Funcs lists dispatcher's functions.
@@ -120,11 +122,9 @@ func (m *Instance) Funcs() []module.Func {
 			if err != nil {
 				return -1
 			}
-			limit := int64(0)
-			if len(args) > 2 {
-				if limit, err = args[2].GetInt(c); err != nil {
-					return -1
-				}
+			limit, err := optInt(c, args, 2)
+			if err != nil {
+				return -1
 			}
 			return m.selectDst(c, int(set), int(alg), int(limit), mode)
 		}
@@ -136,6 +136,8 @@ func (m *Instance) Funcs() []module.Func {
 		{Name: "ds_select_domain", Args: []module.ArgKind{i, i, i}, Run: sel(modeDomain), Doc: "select a destination for the Request-URI, with a failover limit"},
 		{Name: "ds_select", Args: []module.ArgKind{i, i}, Run: sel(modeXAVP), Doc: "select destinations into the XAVP only"},
 		{Name: "ds_select", Args: []module.ArgKind{i, i, i}, Run: sel(modeXAVP), Doc: "select destinations into the XAVP only, at most limit"},
+		{Name: "ds_select_routes", Args: []module.ArgKind{s, s}, Routes: module.RequestRoute | module.FailureRoute, Run: m.runSelectRoutes, Doc: "select from several groups (\"set=alg;set=alg\") into one failover list; mode d sets $du, r the R-URI host, x nothing"},
+		{Name: "ds_select_routes", Args: []module.ArgKind{s, s, i}, Routes: module.RequestRoute | module.FailureRoute, Run: m.runSelectRoutes, Doc: "select from several groups into one failover list of at most limit destinations"},
 		{Name: "ds_next_dst", Routes: module.RequestRoute | module.FailureRoute, Run: func(c *module.Ctx, _ []*module.Arg) int { return m.nextDst(c, modeDst) }, Doc: "take the next destination of the failover list as $du"},
 		{Name: "ds_next_domain", Routes: module.RequestRoute | module.FailureRoute, Run: func(c *module.Ctx, _ []*module.Arg) int { return m.nextDst(c, modeDomain) }, Doc: "take the next destination of the failover list as the Request-URI host"},
 		{Name: "ds_set_dst", Routes: module.RequestRoute | module.FailureRoute, Run: func(c *module.Ctx, _ []*module.Arg) int { return m.setDst(c, modeDst) }, Doc: "set $du to the current destination of the failover list"},
@@ -153,6 +155,7 @@ func (m *Instance) Funcs() []module.Func {
 		{Name: "ds_load_update", Routes: all, Run: m.runLoadUpdate, Doc: "update the call load: release it on BYE/CANCEL, confirm it on a 2xx to INVITE"},
 		{Name: "ds_load_unset", Routes: all, Run: m.runLoadUnset, Doc: "release the call load of the request's call"},
 		{Name: "ds_reload", Routes: all, Run: m.runReload, Doc: "reload the destination sets"},
+		{Name: "ds_oc_set_attrs", Args: []module.ArgKind{i, s, i, i, i}, Routes: all, Run: m.runOCSetAttrs, Doc: "overload control (algorithm 64): skip rate % of the selections of a destination for interval ms, if seq is newer"},
 	}
 }
 

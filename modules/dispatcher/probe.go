@@ -66,9 +66,19 @@ type stateEvent struct {
 }
 
 // updateState changes the state of the destination uri of set group
-// (Kamailio's ds_update_state for script and keepalives, ds_reinit_state
-// for RPC). False when there is no such destination.
+// ("all": every destination), see setState.
 func (m *Instance) updateState(group int, uri string, state, origin, code int, reason string) bool {
+	if uri == "all" {
+		return m.setState(group, func(*dest) bool { return true }, true, state, origin, code, reason)
+	}
+	return m.setState(group, func(d *dest) bool { return strings.EqualFold(d.uri, uri) }, false, state, origin, code, reason)
+}
+
+// setState changes the state of the first destination of set group that
+// match selects, or of every one with all (Kamailio's ds_update_state
+// for script and keepalives, ds_reinit_state* for RPC). False when no
+// destination (or no set) matched.
+func (m *Instance) setState(group int, match func(*dest) bool, all bool, state, origin, code int, reason string) bool {
 	l := m.data.Load()
 	if l == nil {
 		return false
@@ -81,7 +91,10 @@ func (m *Instance) updateState(group int, uri string, state, origin, code int, r
 	found := false
 	s.mu.Lock()
 	for _, d := range s.dests {
-		if !strings.EqualFold(d.uri, uri) && uri != "all" {
+		if found && !all {
+			break // Kamailio changes the first match only
+		}
+		if !match(d) {
 			continue
 		}
 		found = true
