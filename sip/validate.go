@@ -62,7 +62,11 @@ func (m *Message) Validate() error {
 	if _, err := m.TopVia(); err != nil {
 		return err
 	}
-	for it := m.Values(HdrVia); ; {
+	// The top Via was parsed (and cached) just above; the others are
+	// parsed here only to be checked.
+	it := m.Values(HdrVia)
+	it.Next()
+	for {
 		v, ok := it.Next()
 		if !ok {
 			break

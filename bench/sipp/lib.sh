@@ -267,6 +267,14 @@ run_step() {
 	d0=$(udp_drops "$port")
 	c0=$(cpu_ticks "$pid")
 	t0=$(date +%s.%N)
+	local perf_pid=
+	if [[ ${PERF_STAT:-0} == 1 ]]; then
+		# Context switches and system calls of the server during the step
+		# (PERF_STAT=1): perf.txt in the step's directory, summarised in the log.
+		perf stat -e task-clock,context-switches,raw_syscalls:sys_enter -o "$dir/perf.txt" \
+			-p "$(echo "$pid" $(pgrep -P "$pid" 2>/dev/null || true) | tr ' ' ',')" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	(
 		cd "$dir"
 		TIMEFORMAT='%U %S'
@@ -278,6 +286,15 @@ run_step() {
 	)
 	t1=$(date +%s.%N)
 	c1=$(cpu_ticks "$pid")
+	if [[ -n $perf_pid ]]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+		awk -v n="$count" -v srv="$srv" -v rate="$rate" '
+			$2 == "context-switches" { gsub(",", "", $1); cs = $1 }
+			$2 == "raw_syscalls:sys_enter" { gsub(",", "", $1); sc = $1 }
+			END { if (n > 0) printf "%s rate %d: perf: %.1f context switches and %.1f system calls per call\n", srv, rate, cs / n, sc / n }' \
+			"$dir/perf.txt" >&2
+	fi
 	d1=$(udp_drops "$port")
 	local ok=0 failed=0 retrans=0 cps=0 sipp_cpu=0 s=$dir/stat.csv rss
 	if [[ -s $s ]]; then

@@ -62,6 +62,8 @@
 #   OLELO_REF    build olelo from this git ref (git archive) instead of
 #                the work tree, e.g. OLELO_REF=HEAD while the tree is mid-edit
 #   OLELO_BIN    use this olelo binary instead of building one
+#   PERF_STAT    1 to run `perf stat` on the server during each step and log
+#                its context switches and system calls per call (or request)
 #
 # Output: OUT/results.tsv (one line per step and repeat) and OUT/summary.tsv (medians
 # per server and rate), also printed at the end.
