@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
@@ -144,7 +145,9 @@ func parseIPHost(h []byte) (netip.Addr, bool) {
 	if len(h) > 1 && h[0] == '[' && h[len(h)-1] == ']' {
 		h = h[1 : len(h)-1]
 	}
-	a, err := netip.ParseAddr(string(h))
+	// A view of h, not a copy: ParseAddr keeps its input only in the
+	// error, which is dropped here, so nothing outlives the message.
+	a, err := netip.ParseAddr(unsafe.String(unsafe.SliceData(h), len(h)))
 	if err != nil {
 		return netip.Addr{}, false
 	}

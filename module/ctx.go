@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/olelo-sip/olelo/core"
+	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
 )
 
@@ -35,6 +36,8 @@ type Host interface {
 	ViaAddress(proto transport.Proto, local netip.AddrPort) (host string, port uint16)
 	// IsMyself reports whether host and port name this server (one of its
 	// listen addresses or aliases; port 0 matches any of its ports).
+	// host may be a view of the message's bytes: valid during the call
+	// only, never to be kept.
 	IsMyself(host string, port uint16) bool
 }
 
@@ -151,6 +154,21 @@ func (c *Ctx) Reset() {
 	clear(xavps)
 	clear(store)
 	*c = Ctx{Vars: vars, AVPs: avps, XAVPs: xavps, Store: store, Branches: branches[:0]}
+}
+
+// ParseRequestURI parses the current Request-URI (RequestURI) without
+// copying it: the received one is parsed once per message by the
+// message itself, a rewritten one is read in place (sip.ParseURIString:
+// treat the URI's slices as read-only).
+func (c *Ctx) ParseRequestURI() (sip.URI, error) {
+	if c.NewURI != "" || c.Msg == nil {
+		return sip.ParseURIString(c.NewURI)
+	}
+	u, err := c.Msg.RequestURI()
+	if err != nil {
+		return sip.URI{}, err
+	}
+	return *u, nil
 }
 
 // RequestURI returns the current Request-URI: the script's NewURI when

@@ -83,6 +83,10 @@ func FuzzParseURI(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		u, err := ParseURI(in)
+		us, errS := ParseURIString(string(in))
+		if (err == nil) != (errS == nil) || (err == nil && string(u.AppendTo(nil)) != string(us.AppendTo(nil))) {
+			t.Fatalf("ParseURIString(%q) = %q, %v; ParseURI: %q, %v", in, us.AppendTo(nil), errS, u.AppendTo(nil), err)
+		}
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error text")

@@ -48,12 +48,16 @@ func (h *callHost) Send(_ context.Context, t transport.Target, b []byte) error {
 	return nil
 }
 
+// benchProxyHost is the proxy's address as text, made once: a real Host
+// does not format it per message either.
+var benchProxyHost = benchProxy.Addr().String()
+
 func (h *callHost) ViaAddress(transport.Proto, netip.AddrPort) (string, uint16) {
-	return benchProxy.Addr().String(), benchProxy.Port()
+	return benchProxyHost, benchProxy.Port()
 }
 
 func (h *callHost) IsMyself(host string, port uint16) bool {
-	return host == benchProxy.Addr().String() && (port == 0 || port == benchProxy.Port())
+	return host == benchProxyHost && (port == 0 || port == benchProxy.Port())
 }
 
 // headerLines returns the lines of msg whose header name is one of names

@@ -91,10 +91,13 @@ func uriDestination(c *module.Ctx, raw string) (destination, error) {
 	if raw == "" {
 		raw = c.DstURI
 	}
-	if raw == "" {
-		raw = c.RequestURI()
+	var u sip.URI
+	var err error
+	if raw != "" {
+		u, err = sip.ParseURIString(raw)
+	} else {
+		u, err = c.ParseRequestURI()
 	}
-	u, err := sip.ParseURI([]byte(raw))
 	if err != nil {
 		return destination{}, err
 	}

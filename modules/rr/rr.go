@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/olelo-sip/olelo/module"
 	"github.com/olelo-sip/olelo/sip"
@@ -64,11 +65,13 @@ func logger(c *module.Ctx) *slog.Logger {
 // known when record_route runs: the transport parameter of $du, else of
 // the Request-URI; TLS for a sips: URI; UDP otherwise.
 func outbound(c *module.Ctx) transport.Proto {
-	raw := c.DstURI
-	if raw == "" {
-		raw = c.RequestURI()
+	var u sip.URI
+	var err error
+	if c.DstURI != "" {
+		u, err = sip.ParseURIString(c.DstURI)
+	} else {
+		u, err = c.ParseRequestURI()
 	}
-	u, err := sip.ParseURI([]byte(raw))
 	if err != nil {
 		return c.Msg.Proto
 	}
@@ -142,7 +145,7 @@ func (m *Instance) value(c *module.Ctx, host string, port uint16, proto transpor
 	b = append(b, '<')
 	b = append(b, m.scheme(c)...)
 	if m.AddUsername != 0 {
-		if u, err := sip.ParseURI([]byte(c.RequestURI())); err == nil && len(u.User) > 0 {
+		if u, err := c.ParseRequestURI(); err == nil && len(u.User) > 0 {
 			b = append(b, u.User...)
 			b = append(b, '@')
 		}
@@ -365,11 +368,13 @@ func (m *Instance) runAddParam(c *module.Ctx, args []*module.Arg) int {
 type route struct {
 	v   sip.Value
 	uri sip.URI
-	raw string // the URI as written, without <>
+	raw []byte // the URI as written, without <> (in the message's buffer)
 }
 
-func routes(msg *sip.Message) ([]route, error) {
-	var rs []route
+// routes parses the Route entries into buf (reused, so that the common
+// case of a few entries allocates nothing).
+func routes(msg *sip.Message, buf []route) ([]route, error) {
+	rs := buf[:0]
 	it := msg.Values(sip.HdrRoute)
 	for {
 		v, ok := it.Next()
@@ -380,7 +385,7 @@ func routes(msg *sip.Message) ([]route, error) {
 		if err != nil {
 			return nil, err
 		}
-		rs = append(rs, route{v: v, uri: na.URI, raw: string(na.URIRaw)})
+		rs = append(rs, route{v: v, uri: na.URI, raw: na.URIRaw})
 	}
 }
 
@@ -397,7 +402,8 @@ func isMyself(c *module.Ctx, u *sip.URI) bool {
 			port = 5061
 		}
 	}
-	return c.Host.IsMyself(string(u.Host), port)
+	// A view, not a copy, of the host: IsMyself does not keep it.
+	return c.Host.IsMyself(unsafe.String(unsafe.SliceData(u.Host), len(u.Host)), port)
 }
 
 func isR2(u *sip.URI) bool {
@@ -408,7 +414,7 @@ func isR2(u *sip.URI) bool {
 func paramsOf(u *sip.URI) string { return strings.TrimPrefix(string(u.Params), ";") }
 
 // setNextHop routes to a loose next hop through $du.
-func setNextHop(c *module.Ctx, r *route) { c.DstURI = r.raw }
+func setNextHop(c *module.Ctx, r *route) { c.DstURI = string(r.raw) }
 
 func (m *Instance) runLooseRoute(c *module.Ctx, _ []*module.Arg) int {
 	return m.looseRoute(c)
@@ -419,14 +425,15 @@ func (m *Instance) looseRoute(c *module.Ctx) int {
 	if !c.Msg.IsRequest() || !c.Msg.Has(sip.HdrRoute) {
 		return NotRouted
 	}
-	rs, err := routes(c.Msg.Message)
+	var buf [4]route
+	rs, err := routes(c.Msg.Message, buf[:])
 	if err != nil || len(rs) == 0 {
 		logger(c).Error("rr: bad Route header", "err", err)
 		return NotRouted
 	}
 	preloaded := len(c.Msg.ToTag()) == 0
 	if !preloaded {
-		ruri, err := sip.ParseURI([]byte(c.RequestURI()))
+		ruri, err := c.ParseRequestURI()
 		if err != nil {
 			return NotRouted
 		}
@@ -464,7 +471,7 @@ func (m *Instance) afterLoose(c *module.Ctx, rs []route, preloaded bool) int {
 		// Request-URI goes to the end of the route set, the strict
 		// router's URI into the Request-URI.
 		c.Msg.AppendHeaderString("Route", "<"+c.RequestURI()+">")
-		c.NewURI = next.raw
+		c.NewURI = string(next.raw)
 		c.Msg.RemoveValue(next.v)
 		return Routed
 	}
@@ -490,7 +497,7 @@ func (m *Instance) afterStrict(c *module.Ctx, rs []route, ruri *sip.URI) int {
 	if !next.uri.LR {
 		// Strict next hop too (or the remote target itself): it becomes
 		// the Request-URI.
-		c.NewURI = next.raw
+		c.NewURI = string(next.raw)
 		c.Msg.RemoveValue(next.v)
 		return Routed
 	}
@@ -500,7 +507,7 @@ func (m *Instance) afterStrict(c *module.Ctx, rs []route, ruri *sip.URI) int {
 		return NotRouted
 	}
 	setNextHop(c, next)
-	c.NewURI = last.raw
+	c.NewURI = string(last.raw)
 	c.Msg.RemoveValue(last.v)
 	return Routed
 }
