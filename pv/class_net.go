@@ -91,7 +91,7 @@ func init() {
 		if c == nil || c.Msg == nil || c.Msg.Proto == 0 {
 			return null()
 		}
-		return intVal(kamailioProtoID(c.Msg.Proto))
+		return intVal(int64(c.Msg.Proto.KamailioID()))
 	})
 	noArg("conid", "TCP connection id (null for UDP)", func(c *module.Ctx) (module.Value, error) {
 		if c == nil || c.Msg == nil || !c.Msg.Proto.Stream() {
@@ -113,24 +113,4 @@ func init() {
 			return strVal("IPv6")
 		}),
 	})
-}
-
-// kamailioProtoID maps a protocol to Kamailio's PROTO_* number, which
-// scripts compare $prid and $K(...) with.
-func kamailioProtoID(p transport.Proto) int64 {
-	switch p {
-	case transport.ProtoUDP:
-		return 1
-	case transport.ProtoTCP:
-		return 2
-	case transport.ProtoTLS:
-		return 3
-	case transport.ProtoSCTP:
-		return 4
-	case transport.ProtoWS:
-		return 5
-	case transport.ProtoWSS:
-		return 6
-	}
-	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/olelo-sip/olelo/module"
+	"github.com/olelo-sip/olelo/transport"
 )
 
 // vtype is the static type of an expression, where it is known at load
@@ -642,13 +643,11 @@ func (c *compiler) assignment(lhs *PVar, value Expr) (module.SettablePV, evalFn,
 // ---- core keywords ----
 
 // Kamailio's protocol numbers, which scripts compare proto with.
-var kamailioProto = map[string]int64{"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}
-
 func protoNumber(c *module.Ctx) int64 {
 	if c.Msg == nil {
 		return 0
 	}
-	return kamailioProto[c.Msg.Proto.String()]
+	return int64(c.Msg.Proto.KamailioID())
 }
 
 var intKeywords = wordSet(`src_port dst_port af msg:len proto snd_port to_port snd_proto to_proto snd_af to_af`)
@@ -860,7 +859,9 @@ func (c *compiler) intKeywordCompare(b *Binary, kw *Keyword, other Expr, op Op) 
 		n, known := int64(0), false
 		switch kw.Name {
 		case "proto", "snd_proto", "to_proto":
-			n, known = kamailioProto[strings.ToLower(id.Name)]
+			if p, err := transport.ParseProto(id.Name); err == nil {
+				n, known = int64(p.KamailioID()), true
+			}
 		case "af", "snd_af", "to_af":
 			switch strings.ToLower(id.Name) {
 			case "inet", "ipv4":

@@ -90,15 +90,22 @@ func TestProto(t *testing.T) {
 		reliable, secure bool
 		stream           bool
 		defaultPort      uint16
+		kamailioID       int
 	}{
-		{ProtoUDP, "udp", "UDP", false, false, false, 5060},
-		{ProtoTCP, "tcp", "TCP", true, false, true, 5060},
-		{ProtoTLS, "tls", "TLS", true, true, true, 5061},
-		{ProtoWS, "ws", "WS", true, false, true, 5060},
-		{ProtoWSS, "wss", "WSS", true, true, true, 5061},
-		{ProtoSCTP, "sctp", "SCTP", true, false, false, 5060},
+		{ProtoUDP, "udp", "UDP", false, false, false, 5060, 1},
+		{ProtoTCP, "tcp", "TCP", true, false, true, 5060, 2},
+		{ProtoTLS, "tls", "TLS", true, true, true, 5061, 3},
+		{ProtoWS, "ws", "WS", true, false, true, 5060, 5},
+		{ProtoWSS, "wss", "WSS", true, true, true, 5061, 6},
+		{ProtoSCTP, "sctp", "SCTP", true, false, false, 5060, 4},
+	}
+	if id := Proto(0).KamailioID(); id != 0 {
+		t.Errorf("no protocol: KamailioID %d, want 0", id)
 	}
 	for _, tc := range tests {
+		if id := tc.p.KamailioID(); id != tc.kamailioID {
+			t.Errorf("%v: KamailioID %d, want %d", tc.s, id, tc.kamailioID)
+		}
 		if tc.p.String() != tc.s || tc.p.ViaName() != tc.via || tc.p.Reliable() != tc.reliable ||
 			tc.p.Secure() != tc.secure || tc.p.Stream() != tc.stream || tc.p.DefaultPort() != tc.defaultPort {
 			t.Errorf("%v: got %q %q %v %v %v %d", tc.s, tc.p.String(), tc.p.ViaName(), tc.p.Reliable(), tc.p.Secure(), tc.p.Stream(), tc.p.DefaultPort())

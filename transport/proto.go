@@ -68,6 +68,27 @@ func ParseProto(s string) (Proto, error) {
 	return 0, fmt.Errorf("transport: unknown protocol %q (want udp, tcp, tls, ws, wss or sctp)", s)
 }
 
+// KamailioID returns Kamailio's number for the protocol (PROTO_UDP 1,
+// TCP 2, TLS 3, SCTP 4, WS 5, WSS 6), which scripts compare $prid and
+// the proto keyword with and RPC shows as PROTOID; 0 for none.
+func (p Proto) KamailioID() int {
+	switch p {
+	case ProtoUDP:
+		return 1
+	case ProtoTCP:
+		return 2
+	case ProtoTLS:
+		return 3
+	case ProtoSCTP:
+		return 4
+	case ProtoWS:
+		return 5
+	case ProtoWSS:
+		return 6
+	}
+	return 0
+}
+
 // DefaultPort returns the port a listen address without one gets: 5061 for
 // TLS and WSS, 5060 for the others.
 func (p Proto) DefaultPort() uint16 {

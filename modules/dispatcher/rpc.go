@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/olelo-sip/olelo/module"
-	"github.com/olelo-sip/olelo/transport"
 )
 
 // RPCs exports Kamailio's dispatcher.* commands with its result shapes.
@@ -54,7 +53,7 @@ func (m *Instance) rpcList(ctx context.Context, p module.RPCParams) (any, error)
 				}
 				sec, usec := ocTime(d.oc.until)
 				maps.Copy(dst, map[string]any{
-					"HOST": d.host, "IPADDR": ip, "PORT": d.port, "PROTOID": kamailioProto[d.proto],
+					"HOST": d.host, "IPADDR": ip, "PORT": d.port, "PROTOID": d.proto.KamailioID(),
 					"DNSTIME_SEC": 0, "DNSTIME_USEC": 0, // olelo resolves at load only
 					"OCRATE": d.oc.rate, "OCIDX": d.oc.idx, "OCSEQ": d.oc.seq, "OCTIME_SEC": sec, "OCTIME_USEC": usec,
 				})
@@ -85,13 +84,6 @@ func (m *Instance) rpcList(ctx context.Context, p module.RPCParams) (any, error)
 		records = append(records, map[string]any{"SET": map[string]any{"ID": s.id, "TARGETS": targets}})
 	}
 	return map[string]any{"NRSETS": len(l.sets), "RECORDS": records}, nil
-}
-
-// kamailioProto are Kamailio's transport numbers (PROTOID; 0 when the
-// URI names none).
-var kamailioProto = map[transport.Proto]int{
-	transport.ProtoUDP: 1, transport.ProtoTCP: 2, transport.ProtoTLS: 3,
-	transport.ProtoSCTP: 4, transport.ProtoWS: 5, transport.ProtoWSS: 6,
 }
 
 // ocTime is an overload control deadline as Kamailio's timeval (0, 0
