@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/olelo-sip/olelo/sip"
 	"github.com/olelo-sip/olelo/transport"
@@ -147,7 +146,7 @@ func parseIPHost(h []byte) (netip.Addr, bool) {
 	}
 	// A view of h, not a copy: ParseAddr keeps its input only in the
 	// error, which is dropped here, so nothing outlives the message.
-	a, err := netip.ParseAddr(unsafe.String(unsafe.SliceData(h), len(h)))
+	a, err := netip.ParseAddr(sip.StringView(h))
 	if err != nil {
 		return netip.Addr{}, false
 	}

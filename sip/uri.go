@@ -117,6 +117,12 @@ func ParseURIString(s string) (URI, error) {
 	return ParseURI(b[:len(s):len(s)])
 }
 
+// StringView views b as a string without copying it: b must not change
+// for as long as the string is in use, so it suits a lookup or a
+// comparison on a message's bytes (the buffer is reused for the next
+// message), or a key kept in a map whose bytes are written once.
+func StringView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
 func (u *URI) parse(b []byte) error {
 	i := 0
 	for i < len(b) && charClass[b[i]]&cScheme != 0 {

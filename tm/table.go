@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/olelo-sip/olelo/core"
 	"github.com/olelo-sip/olelo/sip"
@@ -514,7 +513,7 @@ func (m *Manager) NewTx(req *sip.Message, data []byte, info ServerInfo, timers T
 		tx.mu.Unlock()
 		return nil, ErrExists
 	}
-	s.m[unsafeString(tx.key)] = tx
+	s.m[sip.StringView(tx.key)] = tx
 	s.mu.Unlock()
 	cs := m.cshardOf(tx.id)
 	cs.mu.Lock()
@@ -542,8 +541,8 @@ func (m *Manager) remove(tx *Tx) {
 	tx.deleted = true
 	s := m.shardOf(tx.key)
 	s.mu.Lock()
-	if s.m[unsafeString(tx.key)] == tx {
-		delete(s.m, unsafeString(tx.key))
+	if s.m[sip.StringView(tx.key)] == tx {
+		delete(s.m, sip.StringView(tx.key))
 	}
 	s.mu.Unlock()
 	cs := m.cshardOf(tx.id)
@@ -636,7 +635,3 @@ func (m *Manager) LookupReply(resp *sip.Message) (*Tx, int) {
 	}
 	return tx, idx
 }
-
-// unsafeString views b as a string without copying; b must never change
-// (transaction keys are written once).
-func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/olelo-sip/olelo/module"
 	"github.com/olelo-sip/olelo/sip"
@@ -403,7 +402,7 @@ func isMyself(c *module.Ctx, u *sip.URI) bool {
 		}
 	}
 	// A view, not a copy, of the host: IsMyself does not keep it.
-	return c.Host.IsMyself(unsafe.String(unsafe.SliceData(u.Host), len(u.Host)), port)
+	return c.Host.IsMyself(sip.StringView(u.Host), port)
 }
 
 func isR2(u *sip.URI) bool {
