@@ -277,6 +277,15 @@ func TestFailover(t *testing.T) {
 	if f := m.data.Load().byID[1].dests[0].flags; stateText(f) != "IP" {
 		t.Errorf("marked %s, want IP", stateText(f))
 	}
+	// From the script, disabling drops probing, as in Kamailio; the RPC
+	// keeps it.
+	if rc := m.markDst(c, "dp"); rc != 1 || stateText(m.data.Load().byID[1].dests[0].flags) != "DX" {
+		t.Errorf("ds_mark_dst(\"dp\") = %d, state %s, want DX", rc, stateText(m.data.Load().byID[1].dests[0].flags))
+	}
+	if !m.updateState(1, m.data.Load().byID[1].dests[0].uri, flagDisabled|flagProbing, stateRPC, 0, "") ||
+		stateText(m.data.Load().byID[1].dests[0].flags) != "DP" {
+		t.Errorf("RPC dp: state %s, want DP", stateText(m.data.Load().byID[1].dests[0].flags))
+	}
 	// Without failover flag, next and mark fail.
 	m2 := newDS(t, twoGateways, nil)
 	c, _, _ = modtest.NewCtx(t, modtest.Request)

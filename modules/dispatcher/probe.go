@@ -130,6 +130,11 @@ func (m *Instance) setState(group int, match func(*dest) bool, all bool, state, 
 			} else {
 				d.probeCount = 0
 			}
+			if st&flagDisabled != 0 {
+				// Disabling from the script or a ping keeps no other
+				// state bit, probing included (RPC does keep it: "dp").
+				st = flagDisabled
+			}
 			d.flags |= st
 		}
 		wasUp, isUp := !skip(old), !skip(d.flags)
