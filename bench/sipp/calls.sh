@@ -28,7 +28,10 @@
 #   REPEATS      repeats of each point (default 1)
 #   CALL_MS      call length, ACK to BYE (default 1000)
 #   WORKERS      UDP workers of each server (default 2)
-#   SERVERS      which servers (default "olelo kamailio")
+#   SERVERS      which servers (default "olelo kamailio"); add udprelay
+#                and crelay for the floor under both: the call's datagrams
+#                relayed with no SIP work, through olelo's Go transport and
+#                through C processes blocking in recvfrom (bench/udprelay)
 #   CFG          the routing config (default examples/proxy-callflows.cfg)
 #   MAX_SECONDS  overall time limit (default 3600)
 #   STOP_RETRANS_PCT, QUIET_WAIT, QUIET_PCT, OUT, KEEP, OLELO_REF,
@@ -78,6 +81,7 @@ for srv in $SERVERS; do
 		start_olelo olelo "$port" -f "$CFG" -A "$NEXT_HOP" -l "udp:127.0.0.1:$port" -DD -E
 		;;
 	kamailio) start_kamailio kamailio "$port" "$CFG" -A "$NEXT_HOP" -l "udp:127.0.0.1:$port" ;;
+	udprelay | crelay) start_relay "$srv" "$port" "127.0.0.1:$UAS_PORT" ;;
 	*) die "unknown server $srv" ;;
 	esac
 	# Warm-up, not recorded.

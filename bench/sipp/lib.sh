@@ -188,6 +188,33 @@ start_olelo() {
 	log "$name pid ${SPID[$name]} on udp:127.0.0.1:$port: olelo $* -n $WORKERS"
 }
 
+# start_relay NAME PORT UAS: the floor of a proxy (bench/udprelay): NAME
+# is udprelay (olelo's UDP transport in Go, WORKERS sockets and readers)
+# or crelay (C, WORKERS processes blocking in recvfrom on one socket, the
+# way Kamailio reads UDP). Both relay the call's datagrams between the
+# UAC and the UAS at UAS and do no SIP work.
+start_relay() {
+	local name=$1 port=$2 uas=$3 bin=$TMP/$1
+	case $name in
+	udprelay) (cd "$ROOT/bench" && timeout 300 go build -o "$bin" ./udprelay) || die "go build udprelay failed" ;;
+	crelay) timeout 60 cc -O2 -o "$bin" "$ROOT/bench/udprelay/crelay/crelay.c" || die "cc crelay.c failed (Debian: apt-get install gcc)" ;;
+	*) die "unknown relay $name" ;;
+	esac
+	local args=(-l "127.0.0.1:$port" -uas "$uas" -readers "$WORKERS")
+	[[ $name == crelay ]] && args=("127.0.0.1:$port" "$uas" "$WORKERS")
+	timeout "$MAX_SECONDS" "$bin" "${args[@]}" >"$TMP/$name.log" 2>&1 &
+	STARTED+=($!)
+	wait_listening "$port" "$!" || die "$name not listening on $port: $(tail -5 "$TMP/$name.log")"
+	sleep 0.5 # let crelay finish forking
+	# The relay itself, not timeout: cpu_ticks counts a PID and its
+	# children (crelay's workers).
+	SPID[$name]=$(pgrep -P "$!" | head -1)
+	[[ -n ${SPID[$name]} ]] || die "$name exited: $(tail -5 "$TMP/$name.log")"
+	SPORT[$name]=$port
+	SLOG[$name]=$TMP/$name.log
+	log "$name pid ${SPID[$name]} ($(pgrep -P "${SPID[$name]}" | wc -l) children) on udp:127.0.0.1:$port, relaying to $uas"
+}
+
 # start_kamailio NAME PORT CFG ARGS...: checks CFG with kamailio -c, then
 # runs Kamailio on it in the foreground (-DD -E) with ARGS (the -A defines
 # that give it its port and peers) and WORKERS UDP workers, with
