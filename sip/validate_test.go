@@ -19,7 +19,7 @@ func TestValidate(t *testing.T) {
 		cseq     = "CSeq: 1 INVITE\r\n"
 		end      = "Content-Length: 0\r\n\r\n"
 		badFrom  = "From: <sip:alice@example.com;tag=a\r\n" // no closing >
-		badVia   = "Via: SIP/2.0/UDP ;branch=z9hG4bK-2\r\n"  // no sent-by
+		badVia   = "Via: SIP/2.0/UDP ;branch=z9hG4bK-2\r\n" // no sent-by
 	)
 	tests := []struct {
 		name   string
