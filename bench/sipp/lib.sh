@@ -194,14 +194,18 @@ start_olelo() {
 # way Kamailio reads UDP). Both relay the call's datagrams between the
 # UAC and the UAS at UAS and do no SIP work.
 start_relay() {
-	local name=$1 port=$2 uas=$3 bin=$TMP/$1
+	local name=$1 port=$2 uas=$3 bin=$TMP/$1 args
 	case $name in
-	udprelay) (cd "$ROOT/bench" && timeout 300 go build -o "$bin" ./udprelay) || die "go build udprelay failed" ;;
-	crelay) timeout 60 cc -O2 -o "$bin" "$ROOT/bench/udprelay/crelay/crelay.c" || die "cc crelay.c failed (Debian: apt-get install gcc)" ;;
+	udprelay)
+		(cd "$ROOT/bench" && timeout 300 go build -o "$bin" ./udprelay) || die "go build udprelay failed"
+		args=(-l "127.0.0.1:$port" -uas "$uas" -readers "$WORKERS")
+		;;
+	crelay)
+		timeout 60 cc -O2 -o "$bin" "$ROOT/bench/udprelay/crelay/crelay.c" || die "cc crelay.c failed (Debian: apt-get install gcc)"
+		args=("127.0.0.1:$port" "$uas" "$WORKERS")
+		;;
 	*) die "unknown relay $name" ;;
 	esac
-	local args=(-l "127.0.0.1:$port" -uas "$uas" -readers "$WORKERS")
-	[[ $name == crelay ]] && args=("127.0.0.1:$port" "$uas" "$WORKERS")
 	timeout "$MAX_SECONDS" "$bin" "${args[@]}" >"$TMP/$name.log" 2>&1 &
 	STARTED+=($!)
 	wait_listening "$port" "$!" || die "$name not listening on $port: $(tail -5 "$TMP/$name.log")"
